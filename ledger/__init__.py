@@ -1,0 +1,1 @@
+"""The write side of revledger: aggregates, events, domain errors and the application service."""

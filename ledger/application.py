@@ -1,0 +1,280 @@
+"""The application service: every command and query of the ledger, on an eventsourcing store."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any, TypeVar
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.domain import Aggregate
+from eventsourcing.persistence import IntegrityError
+
+from ledger.configuration import ConfigurationCommands
+from ledger.content import Content
+from ledger.deployment import Deployment
+from ledger.errors import AlreadyExistsError, ConflictError, InvalidInputError, NotFoundError
+from ledger.names import ENVIRONMENTS, check_environment, check_org, check_script_name
+from ledger.script import Script, ScriptCatalog
+from ledger.variables import Overlay, TenantVariables
+from ledger.views import DraftView, MoveView, ScriptView, VersionView
+
+A = TypeVar("A", bound=Aggregate)
+
+
+class _Unset:
+    def __repr__(self) -> str:
+        return "UNSET"
+
+
+#: Pass as ``expect_current`` to skip the compare-and-set check.
+UNSET: Any = _Unset()
+
+
+class Ledger(ConfigurationCommands, Application[UUID]):
+    """Scripts, drafts, versions, environment pointers and configuration of many organizations."""
+
+    name = "revledger"
+    snapshotting_intervals = {  # noqa: RUF012 (eventsourcing declares it a ClassVar)
+        Script: 50,
+        Deployment: 100,
+        TenantVariables: 100,
+        Overlay: 100,
+    }
+
+    # Persistence helpers -------------------------------------------------------
+
+    def _get(self, cls: type[A], aggregate_id: UUID) -> A | None:
+        try:
+            aggregate = self.repository.get(aggregate_id)
+        except AggregateNotFoundError:
+            return None
+        assert isinstance(aggregate, cls)
+        return aggregate
+
+    def _save(self, *aggregates: Aggregate | None) -> int | None:
+        """Save atomically; a concurrent writer's conflict becomes a ConflictError."""
+        try:
+            recordings = self.save(*aggregates)
+        except IntegrityError:
+            raise ConflictError(
+                "another writer changed the same record first: nothing was saved; reload and retry"
+            ) from None
+        return recordings[-1].notification.id if recordings else None
+
+    def _script(self, org: str, name: str) -> Script:
+        check_org(org)
+        check_script_name(name)
+        script = self._get(Script, Script.create_id(org, name))
+        if script is None:
+            raise NotFoundError(f"unknown script {name!r}")
+        return script
+
+    def _deployment(self, org: str, name: str, environment: str) -> Deployment | None:
+        return self._get(Deployment, Deployment.create_id(org, name, environment))
+
+    def _resolve_version(self, org: str, script: Script, version: int) -> int:
+        """Check a version number exists; 0 means the version production points to."""
+        if version == 0:
+            production = self._deployment(org, script.name, "production")
+            if production is None or production.current is None:
+                raise NotFoundError(
+                    f"version 0 means the active (production) version, but production runs no version of {script.name!r}"
+                )
+            return production.current
+        if not script.has_version(version):
+            latest = script.latest["version"] if script.latest else None
+            known = f"latest is {latest}" if latest else "it has no versions yet"
+            raise NotFoundError(f"unknown version {version} of {script.name!r} ({known})")
+        return version
+
+    # Scripts -------------------------------------------------------------------
+
+    def create_script(
+        self, *, org: str, name: str, actor: str, description: str = "", tags: Iterable[str] = ()
+    ) -> ScriptView:
+        check_org(org)
+        check_script_name(name)
+        tag_list = sorted({t.strip() for t in tags if t.strip()})
+        for _attempt in range(5):
+            if self._get(Script, Script.create_id(org, name)) is not None:
+                raise AlreadyExistsError(f"script {name!r} already exists")
+            catalog = self._get(ScriptCatalog, ScriptCatalog.create_id(org)) or ScriptCatalog(org=org)
+            script = Script(org=org, script=name, description=description, tags=tag_list, actor=actor)
+            catalog.add(name=name)
+            try:
+                position = self.save(catalog, script)[-1].notification.id
+            except IntegrityError:
+                continue  # another script was added to the catalog meanwhile: re-check and retry
+            return self._script_view(org, script, position)
+        raise ConflictError("too many concurrent writers in this organization: nothing was saved")
+
+    def get_script(self, *, org: str, name: str) -> ScriptView:
+        return self._script_view(org, self._script(org, name))
+
+    def list_scripts(self, *, org: str, tags: Iterable[str] = ()) -> list[ScriptView]:
+        check_org(org)
+        wanted = {t.strip() for t in tags if t.strip()}
+        catalog = self._get(ScriptCatalog, ScriptCatalog.create_id(org))
+        views = []
+        for name in sorted(catalog.names if catalog else []):
+            script = self._script(org, name)
+            if wanted <= set(script.tags):
+                views.append(self._script_view(org, script))
+        return views
+
+    def _script_view(self, org: str, script: Script, position: int | None = None) -> ScriptView:
+        return ScriptView(
+            name=script.name,
+            description=script.description,
+            tags=list(script.tags),
+            latest_version=script.latest["version"] if script.latest else None,
+            draft=script.draft_status,
+            draft_base_version=script.latest["version"]
+            if script.latest and script.draft_status == "modified"
+            else None,
+            environments=self.pointers(org=org, name=script.name),
+            created_at=script.created_on,
+            created_by=script.created_by,
+            position=position,
+        )
+
+    # Drafts and versions -------------------------------------------------------
+
+    def save_draft(self, *, org: str, name: str, content: Content, actor: str) -> DraftView:
+        script = self._script(org, name)
+        script.save_draft(content, actor=actor)
+        position = self._save(script)
+        assert script.draft is not None
+        return DraftView(
+            script=name,
+            format=content.format,
+            content_sha256=content.sha256,
+            status=script.draft_status,
+            saved_at=script.draft["saved_at"],
+            actor=actor,
+            position=position,
+        )
+
+    def publish(
+        self, *, org: str, name: str, actor: str, label: str | None = None, note: str | None = None
+    ) -> VersionView:
+        script = self._script(org, name)
+        number = script.publish(actor=actor, label=label, note=note)
+        position = self._save(script)
+        return self._version_view(script, number, with_content=False, position=position)
+
+    def list_versions(self, *, org: str, name: str) -> list[VersionView]:
+        script = self._script(org, name)
+        return [
+            self._version_view(script, v["version"], with_content=False) for v in script.versions
+        ]
+
+    def get_version(
+        self, *, org: str, name: str, version: int, with_content: bool = False
+    ) -> VersionView:
+        script = self._script(org, name)
+        number = self._resolve_version(org, script, version)
+        return self._version_view(script, number, with_content=with_content)
+
+    @staticmethod
+    def _version_view(
+        script: Script, number: int, with_content: bool, position: int | None = None
+    ) -> VersionView:
+        v = script.get_version(number)
+        assert v is not None
+        return VersionView(
+            script=script.name,
+            version=v["version"],
+            label=v["label"],
+            note=v["note"],
+            author=v["author"],
+            published_at=v["published_at"],
+            content_sha256=v["content_sha256"],
+            format=v["format"],
+            content=v["content"] if with_content else None,
+            position=position,
+        )
+
+    # Environments --------------------------------------------------------------
+
+    def pointers(self, *, org: str, name: str) -> dict[str, int | None]:
+        result: dict[str, int | None] = {}
+        for environment in ENVIRONMENTS:
+            deployment = self._deployment(org, name, environment)
+            result[environment] = deployment.current if deployment else None
+        return result
+
+    def promote(
+        self,
+        *,
+        org: str,
+        name: str,
+        version: int,
+        environment: str,
+        actor: str,
+        reason: str | None = None,
+        expect_current: int | None = UNSET,
+    ) -> MoveView:
+        check_environment(environment)
+        script = self._script(org, name)
+        number = self._resolve_version(org, script, version)
+        deployment = self._deployment(org, name, environment) or Deployment(
+            org=org, script=name, environment=environment
+        )
+        if expect_current is not UNSET:
+            deployment.check_expected(expect_current)
+        previous = deployment.current
+        changed = deployment.promote(number, actor=actor, reason=reason)
+        position = self._save(deployment) if changed else None
+        return MoveView(
+            script=name,
+            environment=environment,
+            kind="promote",
+            version=number,
+            previous_version=previous,
+            changed=changed,
+            actor=actor,
+            reason=reason,
+            time=deployment.modified_on if changed else None,
+            position=position,
+        )
+
+    def rollback(
+        self,
+        *,
+        org: str,
+        name: str,
+        to: int,
+        actor: str,
+        environment: str = "production",
+        reason: str | None = None,
+        incident: str | None = None,
+        force: bool = False,
+    ) -> MoveView:
+        check_environment(environment)
+        if to < 0:
+            raise InvalidInputError("--to must be a version number, or 0 for the previous version")
+        script = self._script(org, name)
+        deployment = self._deployment(org, name, environment)
+        if deployment is None:
+            raise NotFoundError(f"{environment} has never run {name!r}: nothing to roll back")
+        if to != 0:
+            self._resolve_version(org, script, to)
+        previous = deployment.current
+        target = deployment.rollback(to, actor=actor, reason=reason, incident=incident, force=force)
+        position = self._save(deployment)
+        return MoveView(
+            script=name,
+            environment=environment,
+            kind="rollback",
+            version=target,
+            previous_version=previous,
+            changed=True,
+            actor=actor,
+            reason=reason,
+            incident=incident,
+            forced=force,
+            time=deployment.modified_on,
+            position=position,
+        )

@@ -1,0 +1,69 @@
+"""Effective configuration: layering, secret detection, masking and fingerprints.
+
+Precedence, lowest to highest: tenant base → tenant[ENV] → overlay base → overlay[ENV].
+An overlay value that is the empty string defers to the layer below.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+from ledger.variables import Overlay, TenantVariables
+
+MASK = "********"
+_SECRET_MARKERS = ("KEY", "TOKEN", "SECRET", "PASSWORD")
+
+
+def fingerprint(value: str) -> str:
+    """First 8 hex digits of the value's sha256: compare values without showing them."""
+    return hashlib.sha256(value.encode("utf-8")).hexdigest()[:8]
+
+
+def looks_secret(key: str) -> bool:
+    upper = key.upper()
+    return any(marker in upper for marker in _SECRET_MARKERS)
+
+
+def shown(value: str, secret: bool, reveal: bool) -> str:
+    return value if (reveal or not secret) else MASK
+
+
+@dataclass(frozen=True)
+class ResolvedVariable:
+    value: str
+    layer: str
+    secret: bool
+
+    @property
+    def fingerprint(self) -> str:
+        return fingerprint(self.value)
+
+
+def resolve(
+    tenant: TenantVariables | None, overlay: Overlay | None, environment: str
+) -> dict[str, ResolvedVariable]:
+    """The effective variables of a script in ``environment``, each with the layer it came from."""
+    layers: list[tuple[str, dict[str, str]]] = []
+    if tenant is not None:
+        layers.append(("tenant", {k: v["value"] for k, v in tenant.scope(None).items()}))
+        layers.append(
+            (f"tenant[{environment}]", {k: v["value"] for k, v in tenant.scope(environment).items()})
+        )
+    if overlay is not None:
+        layers.append(("overlay", overlay.scope(None)))
+        layers.append((f"overlay[{environment}]", overlay.scope(environment)))
+    merged: dict[str, tuple[str, str]] = {}
+    for layer, values in layers:
+        for key, value in values.items():
+            if layer.startswith("overlay") and value == "":
+                continue  # empty overlay value defers to the layer below
+            merged[key] = (value, layer)
+    return {
+        key: ResolvedVariable(
+            value=value,
+            layer=layer,
+            secret=looks_secret(key) or (tenant is not None and tenant.is_marked_secret(key)),
+        )
+        for key, (value, layer) in sorted(merged.items())
+    }

@@ -1,0 +1,222 @@
+"""Tenant variables, script overlays and effective configuration: the Ledger's config commands."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ledger.config import fingerprint, looks_secret, resolve, shown
+from ledger.envfile import parse_dotenv
+from ledger.errors import InvalidInputError, NotFoundError
+from ledger.names import check_environment, check_org, check_scope, check_variable_name
+from ledger.variables import Overlay, TenantVariables
+from ledger.views import ConfigView, ImportView, OverlayView, VariableView
+
+if TYPE_CHECKING:
+    from ledger.application import Ledger as _Base
+else:
+    _Base = object
+
+
+def _scope_name(environment: str | None) -> str:
+    return "the base scope" if environment is None else environment
+
+
+class ConfigurationCommands(_Base):
+    """Mixed into :class:`ledger.application.Ledger`."""
+
+    def _tenant(self, org: str) -> TenantVariables | None:
+        check_org(org)
+        return self._get(TenantVariables, TenantVariables.create_id(org))
+
+    def _overlay(self, org: str, name: str) -> Overlay | None:
+        return self._get(Overlay, Overlay.create_id(org, name))
+
+    def _variable_view(
+        self, tenant: TenantVariables, key: str, environment: str | None, reveal: bool
+    ) -> VariableView:
+        entry = tenant.scope(environment)[key]
+        secret = bool(entry["secret"]) or looks_secret(key)
+        return VariableView(
+            key=key,
+            value=shown(entry["value"], secret, reveal),
+            secret=secret,
+            fingerprint=fingerprint(entry["value"]),
+            environment=environment,
+        )
+
+    # Tenant variables ----------------------------------------------------------
+
+    def set_variable(
+        self,
+        *,
+        org: str,
+        key: str,
+        value: str,
+        actor: str,
+        environment: str | None = None,
+        secret: bool = False,
+    ) -> VariableView:
+        check_scope(environment)
+        check_variable_name(key)
+        tenant = self._tenant(org) or TenantVariables(org=org)
+        # Once a key is secret it stays secret: a later plain `set` must not expose it.
+        is_secret = secret or tenant.is_marked_secret(key)
+        tenant.set_values(environment, {key: value}, [key] if is_secret else [], actor=actor)
+        self._save(tenant)
+        return self._variable_view(tenant, key, environment, reveal=False)
+
+    def get_variable(
+        self, *, org: str, key: str, environment: str | None = None, reveal: bool = False
+    ) -> VariableView:
+        check_scope(environment)
+        check_variable_name(key)
+        tenant = self._tenant(org)
+        if tenant is None or key not in tenant.scope(environment):
+            raise NotFoundError(f"no variable {key!r} in {_scope_name(environment)}")
+        return self._variable_view(tenant, key, environment, reveal)
+
+    def list_variables(
+        self, *, org: str, environment: str | None = None, reveal: bool = False
+    ) -> list[VariableView]:
+        check_scope(environment)
+        tenant = self._tenant(org)
+        if tenant is None:
+            return []
+        return [
+            self._variable_view(tenant, key, environment, reveal)
+            for key in sorted(tenant.scope(environment))
+        ]
+
+    def delete_variable(
+        self, *, org: str, key: str, actor: str, environment: str | None = None
+    ) -> VariableView:
+        view = self.get_variable(org=org, key=key, environment=environment)
+        tenant = self._tenant(org)
+        assert tenant is not None
+        tenant.delete_keys(environment, [key], actor=actor)
+        self._save(tenant)
+        return view
+
+    def import_variables(
+        self,
+        *,
+        org: str,
+        text: str,
+        actor: str,
+        environment: str | None = None,
+        source: str = ".env",
+    ) -> ImportView:
+        check_scope(environment)
+        values = parse_dotenv(text, source=source)
+        tenant = self._tenant(org) or TenantVariables(org=org)
+        current = tenant.scope(environment)
+        added = [k for k in values if k not in current]
+        changed = [k for k in values if k in current and current[k]["value"] != values[k]]
+        unchanged = [k for k in values if k in current and current[k]["value"] == values[k]]
+        position = None
+        if added or changed:
+            secrets = [k for k in values if tenant.is_marked_secret(k)]
+            tenant.set_values(environment, values, secrets, actor=actor, source=source)
+            position = self._save(tenant)
+        return ImportView(
+            environment=environment,
+            added=len(added),
+            changed=len(changed),
+            unchanged=len(unchanged),
+            keys=sorted(values),
+            position=position,
+        )
+
+    # Script overlays -----------------------------------------------------------
+
+    def get_overlay(
+        self, *, org: str, name: str, environment: str | None = None, reveal: bool = False
+    ) -> OverlayView:
+        check_scope(environment)
+        self._script(org, name)
+        return self._overlay_view(org, name, environment, reveal)
+
+    def _overlay_view(
+        self,
+        org: str,
+        name: str,
+        environment: str | None,
+        reveal: bool,
+        set_: list[str] | None = None,
+        deleted: list[str] | None = None,
+        position: int | None = None,
+    ) -> OverlayView:
+        overlay = self._overlay(org, name)
+        tenant = self._tenant(org)
+        values = overlay.scope(environment) if overlay else {}
+        variables = {}
+        for key in sorted(values):
+            secret = looks_secret(key) or bool(tenant and tenant.is_marked_secret(key))
+            variables[key] = {
+                "value": shown(values[key], secret, reveal),
+                "secret": secret,
+                "fingerprint": fingerprint(values[key]),
+            }
+        return OverlayView(
+            script=name,
+            environment=environment,
+            variables=variables,
+            set=set_ or [],
+            deleted=deleted or [],
+            position=position,
+        )
+
+    def update_overlay(
+        self,
+        *,
+        org: str,
+        name: str,
+        actor: str,
+        set_: dict[str, str] | None = None,
+        delete: list[str] | None = None,
+        environment: str | None = None,
+    ) -> OverlayView:
+        check_scope(environment)
+        set_ = dict(set_ or {})
+        delete = list(dict.fromkeys(delete or []))
+        for key in [*set_, *delete]:
+            check_variable_name(key)
+        if not set_ and not delete:
+            raise InvalidInputError("nothing to update: give --set KEY=VALUE or --delete KEY")
+        both = sorted(set(set_) & set(delete))
+        if both:
+            raise InvalidInputError(f"keys both set and deleted: {', '.join(both)}")
+        self._script(org, name)
+        overlay = self._overlay(org, name) or Overlay(org=org, script=name)
+        missing = [k for k in delete if k not in overlay.scope(environment)]
+        if missing:
+            raise NotFoundError(
+                f"cannot delete {', '.join(missing)}: not in the overlay of {name!r} in {_scope_name(environment)}"
+            )
+        overlay.update(environment, set_, delete, actor=actor)
+        position = self._save(overlay)
+        return self._overlay_view(
+            org, name, environment, False, sorted(set_), sorted(delete), position
+        )
+
+    # Effective configuration ---------------------------------------------------
+
+    def resolve_config(
+        self, *, org: str, name: str, environment: str, reveal: bool = False
+    ) -> ConfigView:
+        check_environment(environment)
+        self._script(org, name)
+        resolved = resolve(self._tenant(org), self._overlay(org, name), environment)
+        return ConfigView(
+            script=name,
+            environment=environment,
+            variables={
+                key: {
+                    "value": shown(var.value, var.secret, reveal),
+                    "layer": var.layer,
+                    "secret": var.secret,
+                    "fingerprint": var.fingerprint,
+                }
+                for key, var in resolved.items()
+            },
+        )

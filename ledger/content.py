@@ -1,0 +1,91 @@
+"""Draft content: parsing files, canonical form and the content hash."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+
+from ledger.errors import InvalidInputError
+
+FORMATS = ("json", "yaml", "text")
+
+
+@dataclass(frozen=True)
+class Content:
+    """Parsed content in canonical form. ``data`` is a JSON value for json/yaml, a str for text."""
+
+    format: str
+    data: Any
+
+    @property
+    def canonical(self) -> str:
+        return canonical_text(self.format, self.data)
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.canonical.encode("utf-8")).hexdigest()
+
+
+def canonical_text(fmt: str, data: Any) -> str:
+    if fmt == "text":
+        return str(data)
+    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def format_for_filename(filename: str) -> str:
+    lower = filename.lower()
+    if lower.endswith(".json"):
+        return "json"
+    if lower.endswith((".yaml", ".yml")):
+        return "yaml"
+    return "text"
+
+
+def parse_content(text: str, fmt: str, source: str = "content") -> Content:
+    """Parse ``text`` as ``fmt``; a parse error names the line and column."""
+    if fmt not in FORMATS:
+        raise InvalidInputError(f"unknown format {fmt!r}: use one of {', '.join(FORMATS)}")
+    if fmt == "text":
+        return Content("text", text)
+    if fmt == "json":
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as e:
+            raise InvalidInputError(
+                f"{source}: invalid JSON at line {e.lineno}, column {e.colno}: {e.msg}"
+            ) from None
+    else:
+        try:
+            data = yaml.safe_load(text)
+        except yaml.MarkedYAMLError as e:
+            mark = e.problem_mark or e.context_mark
+            where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+            raise InvalidInputError(f"{source}: invalid YAML{where}: {e.problem or e}") from None
+        except yaml.YAMLError as e:
+            raise InvalidInputError(f"{source}: invalid YAML: {e}") from None
+    return from_value(data, fmt)
+
+
+def from_value(data: Any, fmt: str) -> Content:
+    """Content from an already parsed value (normalised to plain JSON types)."""
+    if fmt == "text":
+        if not isinstance(data, str):
+            raise InvalidInputError("text content must be a string")
+        return Content("text", data)
+    if fmt not in FORMATS:
+        raise InvalidInputError(f"unknown format {fmt!r}: use one of {', '.join(FORMATS)}")
+    # YAML may yield dates and other non-JSON scalars: store their string form.
+    return Content(fmt, json.loads(json.dumps(data, default=str)))
+
+
+def render_content(content: Content) -> str:
+    """Human-readable form of stored content (pretty JSON, YAML or the text itself)."""
+    if content.format == "text":
+        return str(content.data)
+    if content.format == "yaml":
+        return yaml.safe_dump(content.data, sort_keys=False, allow_unicode=True)
+    return json.dumps(content.data, indent=2, ensure_ascii=False) + "\n"

@@ -1,0 +1,145 @@
+"""The Deployment aggregate: one environment pointer of one script, and every move it made."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate, event
+
+from ledger.errors import ConflictError, RefusedError
+from ledger.names import aggregate_id
+
+
+class Deployment(Aggregate):
+    """Which version of a script an environment runs. Moves only by promote or rollback."""
+
+    TOPIC = "revledger:Deployment"
+
+    class Created(Aggregate.Created):
+        TOPIC = "revledger:Deployment.Created"
+
+    @staticmethod
+    def create_id(org: str, script: str, environment: str) -> UUID:
+        return aggregate_id(org, "deployment", script, environment)
+
+    @event("Opened", topic="revledger:Deployment.Opened")
+    def __init__(self, org: str, script: str, environment: str):
+        self.org = org
+        self.script = script
+        self.environment = environment
+        self.current: int | None = None
+        self.moves: list[dict[str, Any]] = []
+
+    class Moved(Aggregate.Event):
+        TOPIC = "revledger:Deployment.Moved"
+        org: str
+        script: str
+        environment: str
+        actor: str
+        version: int
+        previous_version: int | None
+        reason: str | None
+        incident: str | None
+
+        def apply(self, aggregate: Deployment) -> None:
+            aggregate.current = self.version
+            aggregate.moves.append(
+                {
+                    "kind": self.kind,
+                    "version": self.version,
+                    "previous_version": self.previous_version,
+                    "actor": self.actor,
+                    "at": self.timestamp,
+                }
+            )
+
+    class Promoted(Moved):
+        TOPIC = "revledger:Deployment.Promoted"
+        kind = "promote"
+
+    class RolledBack(Moved):
+        TOPIC = "revledger:Deployment.RolledBack"
+        kind = "rollback"
+        forced: bool
+
+    # Commands -----------------------------------------------------------------
+
+    def check_expected(self, expect_current: int | None) -> None:
+        """Compare-and-set: refuse unless the pointer is at ``expect_current`` (None = unset)."""
+        if self.current != expect_current:
+            shown = "unset" if self.current is None else f"at version {self.current}"
+            wanted = "unset" if expect_current is None else f"at version {expect_current}"
+            raise ConflictError(
+                f"{self.environment} pointer of {self.script!r} is {shown}, expected {wanted}: nothing changed"
+            )
+
+    def promote(
+        self, version: int, actor: str, reason: str | None = None, incident: str | None = None
+    ) -> bool:
+        """Point at ``version``. Returns False (and records nothing) if already there."""
+        if version == self.current:
+            return False
+        self.trigger_event(
+            self.Promoted,
+            org=self.org,
+            script=self.script,
+            environment=self.environment,
+            actor=actor,
+            version=version,
+            previous_version=self.current,
+            reason=reason,
+            incident=incident,
+        )
+        return True
+
+    def rollback_target(self, to: int) -> int:
+        """Resolve ``to`` (0 = the version active immediately before the current one)."""
+        if self.current is None:
+            raise RefusedError(
+                f"{self.environment} has never run {self.script!r}: nothing to roll back"
+            )
+        if to != 0:
+            return to
+        previous = self.moves[-1]["previous_version"] if self.moves else None
+        if previous is None:
+            raise RefusedError(
+                f"{self.environment} ran no version of {self.script!r} before version {self.current}: "
+                "nothing to roll back to"
+            )
+        return int(previous)
+
+    def was_active(self, version: int) -> bool:
+        return any(move["version"] == version for move in self.moves)
+
+    def rollback(
+        self,
+        to: int,
+        actor: str,
+        reason: str | None = None,
+        incident: str | None = None,
+        force: bool = False,
+    ) -> int:
+        target = self.rollback_target(to)
+        if target == self.current:
+            raise RefusedError(
+                f"{self.environment} already runs version {target} of {self.script!r}: nothing to roll back"
+            )
+        if not force and not self.was_active(target):
+            raise RefusedError(
+                f"version {target} of {self.script!r} was never active in {self.environment}, "
+                "so it is not known good there: use --force to roll back to it anyway"
+            )
+        self.trigger_event(
+            self.RolledBack,
+            org=self.org,
+            script=self.script,
+            environment=self.environment,
+            actor=actor,
+            version=target,
+            previous_version=self.current,
+            reason=reason,
+            incident=incident,
+            forced=force,
+        )
+        return target

@@ -1,0 +1,32 @@
+"""Parsing .env files with python-dotenv, keeping line numbers for errors."""
+
+from __future__ import annotations
+
+import io
+
+from dotenv.parser import parse_stream
+
+from ledger.errors import InvalidInputError
+from ledger.names import is_variable_name
+
+
+def parse_dotenv(text: str, source: str = ".env") -> dict[str, str]:
+    """Keys and values of a .env text; blanks and comments skipped, later keys win.
+
+    Any malformed line or invalid key is refused, naming its line, and nothing is returned.
+    """
+    values: dict[str, str] = {}
+    problems: list[str] = []
+    for binding in parse_stream(io.StringIO(text)):
+        line = binding.original.line
+        if binding.error:
+            problems.append(f"line {line}: cannot parse {binding.original.string.strip()!r}")
+        elif binding.key is None:
+            continue  # blank line or comment
+        elif not is_variable_name(binding.key):
+            problems.append(f"line {line}: invalid variable name {binding.key!r}")
+        else:
+            values[binding.key] = binding.value if binding.value is not None else ""
+    if problems:
+        raise InvalidInputError(f"{source}: " + "; ".join(problems) + "; nothing imported")
+    return values

@@ -1,0 +1,55 @@
+"""Domain errors. Every refusal the ledger makes is one of these.
+
+Interfaces map them in one place: the CLI to an exit code and one line on stderr,
+the API to an RFC 9457 problem with the status given here.
+"""
+
+from __future__ import annotations
+
+
+class LedgerError(Exception):
+    """Base of every error the ledger reports to a user."""
+
+    exit_code = 1
+    http_status = 400
+    title = "Request refused"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class InvalidInputError(LedgerError):
+    """A name, key, file or value that is not acceptable."""
+
+    http_status = 422
+    title = "Invalid input"
+
+
+class NotFoundError(LedgerError):
+    """Something named in the request does not exist (in this organization)."""
+
+    http_status = 404
+    title = "Not found"
+
+
+class AlreadyExistsError(LedgerError):
+    """Creating something that already exists."""
+
+    http_status = 409
+    title = "Already exists"
+
+
+class RefusedError(LedgerError):
+    """A request that cannot be carried out in the current state."""
+
+    http_status = 409
+    title = "Refused"
+
+
+class ConflictError(LedgerError):
+    """A concurrent writer got there first, or a compare-and-set expectation failed."""
+
+    exit_code = 3
+    http_status = 409
+    title = "Conflict"

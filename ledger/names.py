@@ -1,0 +1,63 @@
+"""Names, environments and deterministic aggregate ids."""
+
+from __future__ import annotations
+
+import re
+from uuid import UUID, uuid5
+
+from ledger.errors import InvalidInputError
+
+#: The ordered environments every organization has.
+ENVIRONMENTS: tuple[str, ...] = ("development", "staging", "production")
+
+NAMESPACE = UUID("9b0c1d3e-6a55-4b7e-8f5f-2f7d2a1c0e42")
+
+_SLUG = re.compile(r"[a-z0-9][a-z0-9._-]{0,62}")
+_VARIABLE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_ORG = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,62}")
+
+
+def check_script_name(name: str) -> str:
+    if not _SLUG.fullmatch(name):
+        raise InvalidInputError(
+            f"invalid script name {name!r}: use 1-63 of a-z 0-9 . _ - starting with a letter or digit"
+        )
+    return name
+
+
+def check_org(org: str) -> str:
+    if not _ORG.fullmatch(org):
+        raise InvalidInputError(
+            f"invalid organization {org!r}: use 1-63 of A-Z a-z 0-9 . _ - starting with a letter or digit"
+        )
+    return org
+
+
+def check_environment(environment: str) -> str:
+    if environment not in ENVIRONMENTS:
+        raise InvalidInputError(
+            f"unknown environment {environment!r}: use one of {', '.join(ENVIRONMENTS)}"
+        )
+    return environment
+
+
+def check_scope(environment: str | None) -> str | None:
+    """A variable scope is the base (None) or one environment."""
+    return None if environment is None else check_environment(environment)
+
+
+def is_variable_name(key: str) -> bool:
+    return bool(_VARIABLE.fullmatch(key))
+
+
+def check_variable_name(key: str) -> str:
+    if not is_variable_name(key):
+        raise InvalidInputError(
+            f"invalid variable name {key!r}: use [A-Za-z_][A-Za-z0-9_]*"
+        )
+    return key
+
+
+def aggregate_id(org: str, kind: str, *parts: str) -> UUID:
+    """Deterministic id of a named aggregate, so a lookup by name needs no index."""
+    return uuid5(NAMESPACE, "/".join((org, kind, *parts)))

@@ -1,0 +1,160 @@
+"""The Script aggregate: one per org and script name, holding its draft and immutable versions."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate, event
+
+from ledger.content import Content
+from ledger.errors import RefusedError
+from ledger.names import aggregate_id
+
+
+class Script(Aggregate):
+    """A script (workflow): one mutable draft and an append-only list of versions."""
+
+    TOPIC = "revledger:Script"
+
+    class Created(Aggregate.Created):
+        TOPIC = "revledger:Script.Created"
+
+    @staticmethod
+    def create_id(org: str, script: str) -> UUID:
+        return aggregate_id(org, "script", script)
+
+    @event("Registered", topic="revledger:Script.Registered")
+    def __init__(self, org: str, script: str, actor: str, description: str, tags: list[str]):
+        self.org = org
+        self.name = script
+        self.description = description
+        self.tags = tags
+        self.created_by = actor
+        self.draft: dict[str, Any] | None = None
+        self.versions: list[dict[str, Any]] = []
+
+    class Event(Aggregate.Event):
+        """Every Script event names its org, script and actor."""
+
+        org: str
+        script: str
+        actor: str
+
+    class DraftSaved(Event):
+        TOPIC = "revledger:Script.DraftSaved"
+        format: str
+        content: Any
+        content_sha256: str
+
+        def apply(self, aggregate: Script) -> None:
+            aggregate.draft = {
+                "format": self.format,
+                "content": self.content,
+                "content_sha256": self.content_sha256,
+                "saved_at": self.timestamp,
+                "actor": self.actor,
+            }
+
+    class VersionPublished(Event):
+        TOPIC = "revledger:Script.VersionPublished"
+        version: int
+        format: str
+        content: Any
+        content_sha256: str
+        label: str | None
+        note: str | None
+
+        def apply(self, aggregate: Script) -> None:
+            aggregate.versions.append(
+                {
+                    "version": self.version,
+                    "format": self.format,
+                    "content": self.content,
+                    "content_sha256": self.content_sha256,
+                    "label": self.label,
+                    "note": self.note,
+                    "author": self.actor,
+                    "published_at": self.timestamp,
+                }
+            )
+
+    # Commands -----------------------------------------------------------------
+
+    def save_draft(self, content: Content, actor: str) -> None:
+        self.trigger_event(
+            self.DraftSaved,
+            org=self.org,
+            script=self.name,
+            actor=actor,
+            format=content.format,
+            content=content.data,
+            content_sha256=content.sha256,
+        )
+
+    def publish(self, actor: str, label: str | None = None, note: str | None = None) -> int:
+        if self.draft is None:
+            raise RefusedError(f"script {self.name!r} has no draft to publish: save one first")
+        latest = self.latest
+        if latest is not None and latest["content_sha256"] == self.draft["content_sha256"]:
+            raise RefusedError(
+                f"the draft of {self.name!r} is identical to version {latest['version']}: nothing to publish"
+            )
+        number = len(self.versions) + 1
+        self.trigger_event(
+            self.VersionPublished,
+            org=self.org,
+            script=self.name,
+            actor=actor,
+            version=number,
+            format=self.draft["format"],
+            content=self.draft["content"],
+            content_sha256=self.draft["content_sha256"],
+            label=label,
+            note=note,
+        )
+        return number
+
+    # Queries ------------------------------------------------------------------
+
+    @property
+    def latest(self) -> dict[str, Any] | None:
+        return self.versions[-1] if self.versions else None
+
+    def has_version(self, number: int) -> bool:
+        return 1 <= number <= len(self.versions)
+
+    def get_version(self, number: int) -> dict[str, Any] | None:
+        return self.versions[number - 1] if self.has_version(number) else None
+
+    @property
+    def draft_status(self) -> str:
+        """``none`` (never saved), ``unchanged`` (equals the latest version) or ``modified``."""
+        if self.draft is None:
+            return "none"
+        latest = self.latest
+        if latest is not None and latest["content_sha256"] == self.draft["content_sha256"]:
+            return "unchanged"
+        return "modified"
+
+
+class ScriptCatalog(Aggregate):
+    """The names of an organization's scripts, so they can be listed without scanning the log."""
+
+    TOPIC = "revledger:ScriptCatalog"
+
+    class Created(Aggregate.Created):
+        TOPIC = "revledger:ScriptCatalog.Created"
+
+    @staticmethod
+    def create_id(org: str) -> UUID:
+        return aggregate_id(org, "catalog")
+
+    @event("Started", topic="revledger:ScriptCatalog.Started")
+    def __init__(self, org: str):
+        self.org = org
+        self.names: list[str] = []
+
+    @event("ScriptAdded", topic="revledger:ScriptCatalog.ScriptAdded")
+    def add(self, name: str) -> None:
+        self.names.append(name)

@@ -1,0 +1,147 @@
+"""Configuration aggregates: an organization's tenant variables and each script's overlay.
+
+A scope is the base (``None``) or one environment. Inside aggregate state the base
+scope is stored under the key ``""`` so the state stays JSON-serialisable for snapshots.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate, event
+
+from ledger.names import aggregate_id
+
+BASE = ""
+
+
+def scope_key(environment: str | None) -> str:
+    return environment or BASE
+
+
+class TenantVariables(Aggregate):
+    """Every tenant variable of one organization, in the base scope and per environment."""
+
+    TOPIC = "revledger:TenantVariables"
+
+    class Created(Aggregate.Created):
+        TOPIC = "revledger:TenantVariables.Created"
+
+    @staticmethod
+    def create_id(org: str) -> UUID:
+        return aggregate_id(org, "tenant-variables")
+
+    @event("Started", topic="revledger:TenantVariables.Started")
+    def __init__(self, org: str):
+        self.org = org
+        self.scopes: dict[str, dict[str, dict[str, Any]]] = {}
+
+    class Changed(Aggregate.Event):
+        TOPIC = "revledger:TenantVariables.Changed"
+        org: str
+        environment: str | None
+        actor: str
+
+    class VariablesSet(Changed):
+        """Values set in one scope (``env set`` sets one, ``env import`` many)."""
+
+        TOPIC = "revledger:TenantVariables.VariablesSet"
+        values: dict[str, str]
+        secret_keys: list[str]
+        source: str | None
+
+        def apply(self, aggregate: TenantVariables) -> None:
+            scope = aggregate.scopes.setdefault(scope_key(self.environment), {})
+            for key, value in self.values.items():
+                scope[key] = {"value": value, "secret": key in self.secret_keys}
+
+    class VariablesDeleted(Changed):
+        TOPIC = "revledger:TenantVariables.VariablesDeleted"
+        keys: list[str]
+
+        def apply(self, aggregate: TenantVariables) -> None:
+            scope = aggregate.scopes.get(scope_key(self.environment), {})
+            for key in self.keys:
+                scope.pop(key, None)
+
+    def scope(self, environment: str | None) -> dict[str, dict[str, Any]]:
+        return self.scopes.get(scope_key(environment), {})
+
+    def is_marked_secret(self, key: str) -> bool:
+        return any(scope.get(key, {}).get("secret") for scope in self.scopes.values())
+
+    def set_values(
+        self,
+        environment: str | None,
+        values: dict[str, str],
+        secret_keys: list[str],
+        actor: str,
+        source: str | None = None,
+    ) -> None:
+        self.trigger_event(
+            self.VariablesSet,
+            org=self.org,
+            environment=environment,
+            actor=actor,
+            values=values,
+            secret_keys=sorted(secret_keys),
+            source=source,
+        )
+
+    def delete_keys(self, environment: str | None, keys: list[str], actor: str) -> None:
+        self.trigger_event(
+            self.VariablesDeleted, org=self.org, environment=environment, actor=actor, keys=keys
+        )
+
+
+class Overlay(Aggregate):
+    """One script's overlay over the tenant variables, in the base scope and per environment."""
+
+    TOPIC = "revledger:Overlay"
+
+    class Created(Aggregate.Created):
+        TOPIC = "revledger:Overlay.Created"
+
+    @staticmethod
+    def create_id(org: str, script: str) -> UUID:
+        return aggregate_id(org, "overlay", script)
+
+    @event("Started", topic="revledger:Overlay.Started")
+    def __init__(self, org: str, script: str):
+        self.org = org
+        self.script = script
+        self.scopes: dict[str, dict[str, str]] = {}
+
+    class OverlayUpdated(Aggregate.Event):
+        """Scriptum's ``UpdateScriptEnv``: one set map and one delete list, applied together."""
+
+        TOPIC = "revledger:Overlay.OverlayUpdated"
+        org: str
+        script: str
+        environment: str | None
+        actor: str
+        set: dict[str, str]
+        delete: list[str]
+
+        def apply(self, aggregate: Overlay) -> None:
+            scope = aggregate.scopes.setdefault(scope_key(self.environment), {})
+            for key in self.delete:
+                scope.pop(key, None)
+            scope.update(self.set)
+
+    def scope(self, environment: str | None) -> dict[str, str]:
+        return self.scopes.get(scope_key(environment), {})
+
+    def update(
+        self, environment: str | None, set_: dict[str, str], delete: list[str], actor: str
+    ) -> None:
+        self.trigger_event(
+            self.OverlayUpdated,
+            org=self.org,
+            script=self.script,
+            environment=environment,
+            actor=actor,
+            set=set_,
+            delete=delete,
+        )
