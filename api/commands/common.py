@@ -1,0 +1,69 @@
+"""What every command shares: the options, the service and writing results."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+import typer
+
+from api.output import Output, render
+from api.settings import Settings
+
+OrgOpt = Annotated[
+    str | None,
+    typer.Option("--org", help="Organization (tenant). Default: $REVLEDGER_ORG or 'default'."),
+]
+ActorOpt = Annotated[
+    str | None,
+    typer.Option("--actor", help="Who is recorded as doing this. Default: $REVLEDGER_ACTOR or the OS user."),
+]
+OutputOpt = Annotated[
+    Output, typer.Option("--output", "-o", help="Output format.", case_sensitive=False)
+]
+EnvironmentOpt = Annotated[
+    str | None,
+    typer.Option("--environment", "-e", help="development, staging or production (default: the base scope)."),
+]
+
+
+@dataclass
+class Invocation:
+    """One command's resolved settings, organization and actor."""
+
+    settings: Settings
+    org: str
+    actor: str
+
+    @property
+    def ledger(self) -> Any:
+        from api.services import open_ledger
+
+        return open_ledger(self.settings)
+
+
+def invocation(org: str | None = None, actor: str | None = None) -> Invocation:
+    settings = Settings()
+    return Invocation(settings, org or settings.org, actor or settings.default_actor())
+
+
+def emit(
+    value: Any,
+    output: Output | str,
+    *,
+    columns: Sequence[str] | None = None,
+    title: str | None = None,
+    message: str | None = None,
+) -> None:
+    typer.echo(render(value, output, columns=columns, title=title, message=message), nl=False)
+
+
+def parse_version(text: str, option: str = "--version") -> int:
+    try:
+        number = int(text)
+    except ValueError:
+        raise typer.BadParameter(f"{text!r} is not a version number", param_hint=option) from None
+    if number < 0:
+        raise typer.BadParameter("a version is 1, 2, 3 … (0 = the active version)", param_hint=option)
+    return number

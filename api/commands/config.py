@@ -1,0 +1,182 @@
+"""``revledger env``, ``overlay`` and ``config`` commands: tenant variables, overlays, effective config."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from api.commands.common import ActorOpt, EnvironmentOpt, OrgOpt, OutputOpt, emit, invocation
+from api.output import Output
+from ledger.errors import InvalidInputError
+
+env_app = typer.Typer(help="Tenant variables, in the base scope or per environment.", no_args_is_help=True)
+overlay_app = typer.Typer(help="Per-script overlays over the tenant variables.", no_args_is_help=True)
+config_app = typer.Typer(help="Effective configuration of a script in an environment.", no_args_is_help=True)
+
+KeyArg = Annotated[str, typer.Argument(help="Variable name ([A-Za-z_][A-Za-z0-9_]*).")]
+RevealOpt = Annotated[bool, typer.Option("--reveal", help="Show secret values in full.")]
+VARIABLE_COLUMNS = ["key", "value", "secret", "fingerprint", "environment"]
+
+
+@env_app.command("set")
+def env_set(
+    key: KeyArg,
+    value: Annotated[str, typer.Argument(help="The value.")],
+    environment: EnvironmentOpt = None,
+    secret: Annotated[bool, typer.Option("--secret", help="Never print the value unless --reveal.")] = False,
+    org: OrgOpt = None,
+    actor: ActorOpt = None,
+    output: OutputOpt = Output.table,
+) -> None:
+    """Set a tenant variable.
+
+    Example: revledger env set OPENAI_API_KEY sk-live-123 --environment production --secret
+    """
+    inv = invocation(org, actor)
+    view = inv.ledger.set_variable(
+        org=inv.org, key=key, value=value, actor=inv.actor, environment=environment, secret=secret
+    )
+    emit(view, output, columns=VARIABLE_COLUMNS, message=f"Set {key}.")
+
+
+@env_app.command("get")
+def env_get(
+    key: KeyArg, environment: EnvironmentOpt = None, reveal: RevealOpt = False,
+    org: OrgOpt = None, output: OutputOpt = Output.table,
+) -> None:
+    """Show one tenant variable (secrets masked unless --reveal).
+
+    Example: revledger env get DB_HOST --environment production
+    """
+    inv = invocation(org)
+    view = inv.ledger.get_variable(org=inv.org, key=key, environment=environment, reveal=reveal)
+    emit(view, output, columns=VARIABLE_COLUMNS)
+
+
+@env_app.command("list")
+def env_list(
+    environment: EnvironmentOpt = None, reveal: RevealOpt = False,
+    org: OrgOpt = None, output: OutputOpt = Output.table,
+) -> None:
+    """List the tenant variables of one scope.
+
+    Example: revledger env list --environment staging -o json
+    """
+    inv = invocation(org)
+    views = inv.ledger.list_variables(org=inv.org, environment=environment, reveal=reveal)
+    emit(views, output, columns=VARIABLE_COLUMNS)
+
+
+@env_app.command("delete")
+def env_delete(
+    key: KeyArg, environment: EnvironmentOpt = None,
+    org: OrgOpt = None, actor: ActorOpt = None, output: OutputOpt = Output.table,
+) -> None:
+    """Delete a tenant variable from one scope.
+
+    Example: revledger env delete LEGACY_MODEL
+    """
+    inv = invocation(org, actor)
+    view = inv.ledger.delete_variable(org=inv.org, key=key, actor=inv.actor, environment=environment)
+    emit(view, output, columns=VARIABLE_COLUMNS, message=f"Deleted {key}.")
+
+
+@env_app.command("import")
+def env_import(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True, help="A .env file.")],
+    environment: EnvironmentOpt = None,
+    org: OrgOpt = None, actor: ActorOpt = None, output: OutputOpt = Output.table,
+) -> None:
+    """Import a .env file as one event: all keys or none. Existing keys are overwritten.
+
+    Example: revledger env import .env.prod --environment production
+    """
+    inv = invocation(org, actor)
+    view = inv.ledger.import_variables(
+        org=inv.org, text=file.read_text(encoding="utf-8"), actor=inv.actor,
+        environment=environment, source=str(file),
+    )
+    emit(
+        view, output, columns=["environment", "added", "changed", "unchanged"],
+        message=f"Imported {file}: {view.added} added, {view.changed} changed, {view.unchanged} unchanged.",
+    )
+
+
+def _pairs(items: list[str]) -> dict[str, str]:
+    values: dict[str, str] = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep:
+            raise InvalidInputError(f"--set {item!r}: expected KEY=VALUE")
+        values[key] = value
+    return values
+
+
+def _overlay_rows(view: object) -> list[dict[str, object]]:
+    return [{"key": k, **v} for k, v in view.variables.items()]  # type: ignore[attr-defined]
+
+
+@overlay_app.command("get")
+def overlay_get(
+    name: Annotated[str, typer.Argument(help="Script name.")],
+    environment: EnvironmentOpt = None, reveal: RevealOpt = False,
+    org: OrgOpt = None, output: OutputOpt = Output.table,
+) -> None:
+    """Show a script's overlay in one scope.
+
+    Example: revledger overlay get invoice-parser --environment production
+    """
+    inv = invocation(org)
+    view = inv.ledger.get_overlay(org=inv.org, name=name, environment=environment, reveal=reveal)
+    if output == Output.table:
+        emit(_overlay_rows(view), output, columns=["key", "value", "secret", "fingerprint"])
+    else:
+        emit(view, output)
+
+
+@overlay_app.command("update")
+def overlay_update(
+    name: Annotated[str, typer.Argument(help="Script name.")],
+    set_: Annotated[list[str] | None, typer.Option("--set", help="KEY=VALUE to set (repeatable).")] = None,
+    delete: Annotated[list[str] | None, typer.Option("--delete", help="KEY to delete (repeatable).")] = None,
+    environment: EnvironmentOpt = None,
+    org: OrgOpt = None, actor: ActorOpt = None, output: OutputOpt = Output.table,
+) -> None:
+    """Set and delete overlay keys in one event. An empty value defers to the tenant value.
+
+    Example: revledger overlay update invoice-parser --set MODEL=gpt-4.1 --set TEMPERATURE=0.0 --delete LEGACY_MODEL
+    """
+    inv = invocation(org, actor)
+    view = inv.ledger.update_overlay(
+        org=inv.org, name=name, actor=inv.actor, set_=_pairs(set_ or []),
+        delete=delete or [], environment=environment,
+    )
+    if output == Output.table:
+        emit(_overlay_rows(view), output, columns=["key", "value", "secret", "fingerprint"],
+             message=f"Updated the overlay of {name}: set {len(view.set)}, deleted {len(view.deleted)}.")
+    else:
+        emit(view, output)
+
+
+@config_app.command("resolve")
+def config_resolve(
+    name: Annotated[str, typer.Argument(help="Script name.")],
+    environment: Annotated[str, typer.Option("--environment", "-e", help="Environment to resolve for.")],
+    reveal: RevealOpt = False,
+    org: OrgOpt = None, output: OutputOpt = Output.table,
+) -> None:
+    """Show every effective variable of a script in an environment, and the layer it came from.
+
+    Layers, lowest to highest: tenant → tenant[ENV] → overlay → overlay[ENV].
+
+    Example: revledger config resolve invoice-parser --environment production
+    """
+    inv = invocation(org)
+    view = inv.ledger.resolve_config(org=inv.org, name=name, environment=environment, reveal=reveal)
+    if output == Output.table:
+        emit(_overlay_rows(view), output, columns=["key", "value", "layer", "secret", "fingerprint"],
+             title=f"{name} in {environment}")
+    else:
+        emit(view, output)

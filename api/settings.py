@@ -1,0 +1,54 @@
+"""All settings, read in one place from the environment (prefix ``REVLEDGER_``)."""
+
+from __future__ import annotations
+
+import getpass
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="REVLEDGER_", extra="ignore")
+
+    #: Data directory: the event store and the read models live here.
+    home: Path = Path(".revledger")
+    #: Organization used when a command is given no ``--org``.
+    org: str = "default"
+    #: Who is recorded as the actor when a command is given no ``--actor`` (default: OS user).
+    actor: str | None = None
+    #: Event store backend. Only the embedded SQLite store ships today.
+    store: Literal["sqlite"] = "sqlite"
+    #: Seconds a writer waits for the SQLite write lock before giving up.
+    sqlite_lock_timeout: int = 30
+
+    @property
+    def ledger_path(self) -> Path:
+        return self.home / "ledger.db"
+
+    @property
+    def projections_path(self) -> Path:
+        return self.home / "projections.db"
+
+    def default_actor(self) -> str:
+        if self.actor:
+            return self.actor
+        try:
+            return getpass.getuser()
+        except (KeyError, OSError):
+            return "unknown"
+
+    def eventsourcing_env(self) -> dict[str, str]:
+        """The eventsourcing environment mapping for the configured store."""
+        return {
+            "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+            "SQLITE_DBNAME": str(self.ledger_path),
+            "SQLITE_LOCK_TIMEOUT": str(self.sqlite_lock_timeout),
+        }
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()
