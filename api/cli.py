@@ -41,7 +41,7 @@ app = typer.Typer(
 
 
 def _register() -> None:
-    from api.commands import config, environments, scripts
+    from api.commands import config, environments, queries, scripts
 
     app.add_typer(scripts.script_app, name="script")
     app.add_typer(scripts.draft_app, name="draft")
@@ -50,6 +50,7 @@ def _register() -> None:
     app.add_typer(config.env_app, name="env")
     app.add_typer(config.overlay_app, name="overlay")
     app.add_typer(config.config_app, name="config")
+    queries.register(app)
 
 
 _register()

@@ -52,6 +52,14 @@ class Ledger(ConfigurationCommands, Application[UUID]):
         assert isinstance(aggregate, cls)
         return aggregate
 
+    def _get_at(self, cls: type[A], aggregate_id: UUID, version: int | None) -> A | None:
+        """The aggregate as it was at ``version`` (None: before it existed)."""
+        if version is None:
+            return None
+        aggregate = self.repository.get(aggregate_id, version=version)
+        assert isinstance(aggregate, cls)
+        return aggregate
+
     def _save(self, *aggregates: Aggregate | None) -> int | None:
         """Save atomically; a concurrent writer's conflict becomes a ConflictError."""
         try:
@@ -223,6 +231,8 @@ class Ledger(ConfigurationCommands, Application[UUID]):
             org=org, script=name, environment=environment
         )
         if expect_current is not UNSET:
+            if expect_current == 0:  # version 0 = the version production runs
+                expect_current = self._resolve_version(org, script, 0)
             deployment.check_expected(expect_current)
         previous = deployment.current
         changed = deployment.promote(number, actor=actor, reason=reason)

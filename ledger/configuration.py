@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from ledger.config import fingerprint, looks_secret, resolve, shown
@@ -202,11 +203,25 @@ class ConfigurationCommands(_Base):
     # Effective configuration ---------------------------------------------------
 
     def resolve_config(
-        self, *, org: str, name: str, environment: str, reveal: bool = False
+        self,
+        *,
+        org: str,
+        name: str,
+        environment: str,
+        reveal: bool = False,
+        at: datetime | None = None,
+        versions: tuple[int | None, int | None] | None = None,
     ) -> ConfigView:
+        """Effective config now or, given the aggregates' ``versions`` at instant ``at``
+        (None: it did not exist yet), as it was then."""
         check_environment(environment)
         self._script(org, name)
-        resolved = resolve(self._tenant(org), self._overlay(org, name), environment)
+        if versions is None:
+            tenant, overlay = self._tenant(org), self._overlay(org, name)
+        else:
+            tenant = self._get_at(TenantVariables, TenantVariables.create_id(org), versions[0])
+            overlay = self._get_at(Overlay, Overlay.create_id(org, name), versions[1])
+        resolved = resolve(tenant, overlay, environment)
         return ConfigView(
             script=name,
             environment=environment,
@@ -219,4 +234,5 @@ class ConfigurationCommands(_Base):
                 }
                 for key, var in resolved.items()
             },
+            at=at,
         )

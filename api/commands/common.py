@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Annotated, Any
 
 import typer
@@ -36,7 +37,7 @@ class Invocation:
     org: str
     actor: str
 
-    @property
+    @cached_property
     def ledger(self) -> Any:
         from api.services import open_ledger
 

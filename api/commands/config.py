@@ -9,6 +9,7 @@ import typer
 
 from api.commands.common import ActorOpt, EnvironmentOpt, OrgOpt, OutputOpt, emit, invocation
 from api.output import Output
+from ledger.content import decode_text
 from ledger.errors import InvalidInputError
 
 env_app = typer.Typer(help="Tenant variables, in the base scope or per environment.", no_args_is_help=True)
@@ -95,7 +96,7 @@ def env_import(
     """
     inv = invocation(org, actor)
     view = inv.ledger.import_variables(
-        org=inv.org, text=file.read_text(encoding="utf-8"), actor=inv.actor,
+        org=inv.org, text=decode_text(file.read_bytes(), source=str(file)), actor=inv.actor,
         environment=environment, source=str(file),
     )
     emit(
@@ -165,18 +166,28 @@ def config_resolve(
     name: Annotated[str, typer.Argument(help="Script name.")],
     environment: Annotated[str, typer.Option("--environment", "-e", help="Environment to resolve for.")],
     reveal: RevealOpt = False,
+    at: Annotated[str | None, typer.Option("--at", help="As it was at this instant (ISO 8601 with offset).")] = None,
     org: OrgOpt = None, output: OutputOpt = Output.table,
 ) -> None:
     """Show every effective variable of a script in an environment, and the layer it came from.
 
     Layers, lowest to highest: tenant → tenant[ENV] → overlay → overlay[ENV].
 
-    Example: revledger config resolve invoice-parser --environment production
+    Example: revledger config resolve invoice-parser --environment production --at 2026-11-25T14:03:00Z
     """
     inv = invocation(org)
-    view = inv.ledger.resolve_config(org=inv.org, name=name, environment=environment, reveal=reveal)
+    if at is None:
+        view = inv.ledger.resolve_config(org=inv.org, name=name, environment=environment, reveal=reveal)
+    else:
+        from api.commands.queries import read_models
+        from ledger.times import parse_instant
+
+        instant = parse_instant(at)
+        view = read_models(inv).config_at(
+            org=inv.org, name=name, environment=environment, time=instant, reveal=reveal
+        )
     if output == Output.table:
         emit(_overlay_rows(view), output, columns=["key", "value", "layer", "secret", "fingerprint"],
-             title=f"{name} in {environment}")
+             title=f"{name} in {environment}" + (f" at {view.at.isoformat()}" if view.at else ""))
     else:
         emit(view, output)

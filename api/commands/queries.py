@@ -1,0 +1,186 @@
+"""Read-model queries: ``status``, ``at``, ``history``, ``audit`` and ``projections``.
+
+Each query first catches the read models up with the log, so it never shows a state older
+than the last command that returned.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated, Any
+
+import typer
+
+from api.commands.common import Invocation, OrgOpt, OutputOpt, emit, invocation
+from api.output import ListOutput, Output
+from ledger.times import parse_instant
+
+projections_app = typer.Typer(help="Inspect and rebuild the read models.", no_args_is_help=True)
+
+EnvOpt = Annotated[str | None, typer.Option("--environment", "-e", help="development, staging or production.")]
+TimeOpt = Annotated[str, typer.Option("--time", "-t", help="ISO 8601 with an offset (e.g. 2026-11-25T14:03:00+01:00), or 'now'.")]
+STATUS_COLUMNS = ["script", "environment", "version", "since", "actor", "kind", "reason", "incident"]
+AT_COLUMNS = ["script", "environment", "version", "since", "until", "set_by"]
+HISTORY_COLUMNS = ["position", "time", "kind", "environment", "version", "previous_version", "actor", "reason", "incident", "label"]
+AUDIT_COLUMNS = ["position", "time", "org", "actor", "kind", "script", "environment", "from_version", "to_version", "keys", "reason", "incident"]
+LARGE_LAG = 5000
+
+
+def with_progress(label: str, total: int, work: Callable[[Callable[[str, int], None]], Any]) -> Any:
+    """Run ``work(report)`` showing one progress bar per read model on stderr."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    columns = (TextColumn(f"{label} {{task.description}}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+    with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
+        tasks: dict[str, Any] = {}
+
+        def report(name: str, position: int) -> None:
+            if name not in tasks:
+                tasks[name] = bar.add_task(name, total=total)
+            bar.update(tasks[name], completed=position)
+
+        return work(report)
+
+
+def read_models(inv: Invocation) -> Any:
+    """The projections of the local store, caught up (with a progress bar if far behind)."""
+    from projections.service import Projections
+
+    projections = Projections(inv.ledger, inv.settings.projections_path)
+    if projections.lag() < LARGE_LAG:
+        projections.catch_up()
+    else:
+        head = inv.ledger.recorder.max_notification_id() or 0
+        with_progress("catching up", head, lambda report: projections.catch_up(progress=report))
+    return projections
+
+
+def status(environment: EnvOpt = None, org: OrgOpt = None, output: OutputOpt = Output.table) -> None:
+    """What every script runs in each environment now: version, since when, moved by whom and how.
+
+    Example: revledger status --environment production
+    """
+    inv = invocation(org)
+    emit(read_models(inv).current(org=inv.org, environment=environment), output, columns=STATUS_COLUMNS)
+
+
+def _describe(answer: dict[str, Any]) -> str:
+    if answer["version"] is None:
+        return f"nothing was deployed to {answer['environment']} at {answer['time']}"
+    set_by = answer["set_by"]
+    why = f", reason: {set_by['reason']}" if set_by["reason"] else ""
+    why += f", incident {set_by['incident']}" if set_by["incident"] else ""
+    until = f"until {answer['until']}" if answer["until"] else "still active"
+    return (
+        f"{answer['environment']} ran {answer['script']} version {answer['version']} at {answer['time']}: "
+        f"set by {set_by['kind']} by {set_by['actor']} at {set_by['time']}{why}; {until}"
+    )
+
+
+def at(
+    name: Annotated[str | None, typer.Argument(help="Script name; omit for every script in the environment.")] = None,
+    environment: Annotated[str, typer.Option("--environment", "-e", help="development, staging or production.")] = "production",
+    time: TimeOpt = "now",
+    org: OrgOpt = None,
+    output: OutputOpt = Output.table,
+) -> None:
+    """What an environment ran at an instant, who set it, and until when.
+
+    Example: revledger at invoice-parser --environment production --time 2026-11-25T14:03:00+01:00
+    """
+    inv = invocation(org)
+    instant = parse_instant(time)
+    projections = read_models(inv)
+    if name is None:
+        answers = projections.snapshot(org=inv.org, environment=environment, time=instant)
+        if output == Output.table:
+            rows = [{**a, "set_by": f"{a['set_by']['kind']} by {a['set_by']['actor']}" if a["set_by"] else None} for a in answers]
+            emit(rows, output, columns=AT_COLUMNS, message=f"{environment} at {instant.isoformat()}:")
+        else:
+            emit(answers, output)
+        return
+    answer = projections.at(org=inv.org, name=name, environment=environment, time=instant)
+    if output == Output.table:
+        typer.echo(_describe(answer))
+    else:
+        emit(answer, output)
+
+
+def history(
+    name: Annotated[str, typer.Argument(help="Script name.")],
+    environment: EnvOpt = None,
+    org: OrgOpt = None,
+    output: OutputOpt = Output.table,
+) -> None:
+    """Versions published and every pointer move of a script, newest first.
+
+    Example: revledger history invoice-parser --environment production
+    """
+    inv = invocation(org)
+    emit(read_models(inv).history(org=inv.org, name=name, environment=environment), output, columns=HISTORY_COLUMNS)
+
+
+def audit(
+    script: Annotated[str | None, typer.Option("--script", help="Only this script.")] = None,
+    environment: EnvOpt = None,
+    actor: Annotated[str | None, typer.Option("--actor", help="Only changes by this actor.")] = None,
+    kind: Annotated[list[str] | None, typer.Option("--kind", help="publish|promote|rollback|overlay|env|draft|script (repeatable or comma-separated).")] = None,
+    since: Annotated[str | None, typer.Option("--since", help="From this instant (ISO 8601 with offset).")] = None,
+    until: Annotated[str | None, typer.Option("--until", help="Up to this instant (ISO 8601 with offset).")] = None,
+    incident: Annotated[str | None, typer.Option("--incident", help="Only changes tagged with this incident ID.")] = None,
+    org: OrgOpt = None,
+    output: Annotated[ListOutput, typer.Option("--output", "-o", help="Output format.", case_sensitive=False)] = ListOutput.table,
+) -> None:
+    """The audit trail: one row per recorded change, in log order. Secret values never appear.
+
+    Example: revledger audit --environment production --kind promote,rollback --since 2026-11-01T00:00:00Z -o csv
+    """
+    inv = invocation(org)
+    kinds = [k.strip() for item in (kind or []) for k in item.split(",") if k.strip()]
+    rows = read_models(inv).audit(
+        org=inv.org, script=script, environment=environment, actor=actor, kind=kinds,
+        since=parse_instant(since) if since else None, until=parse_instant(until) if until else None,
+        incident=incident,
+    )
+    if output in (ListOutput.json, ListOutput.yaml, ListOutput.ndjson, ListOutput.csv):
+        rows = [{c: r[c] for c in AUDIT_COLUMNS} | {"details": r["details"]} for r in rows]
+    emit(rows, output, columns=AUDIT_COLUMNS)
+
+
+@projections_app.command("status")
+def projections_status(output: OutputOpt = Output.table) -> None:
+    """Each read model's position in the log and how far it lags behind.
+
+    Example: revledger projections status -o json
+    """
+    from projections.service import Projections
+
+    inv = invocation()
+    emit(Projections(inv.ledger, inv.settings.projections_path).status(), output)
+
+
+@projections_app.command("rebuild")
+def projections_rebuild(
+    names: Annotated[list[str] | None, typer.Argument(help="Read models to rebuild (default: all).")] = None,
+    output: OutputOpt = Output.table,
+) -> None:
+    """Drop read models and replay them from the start of the log, with a progress bar.
+
+    Example: revledger projections rebuild audit_trail
+    """
+    from projections.service import Projections
+
+    inv = invocation()
+    projections = Projections(inv.ledger, inv.settings.projections_path)
+    head = inv.ledger.recorder.max_notification_id() or 0
+    with_progress("rebuilding", head, lambda report: projections.rebuild(names or [], progress=report))
+    emit(projections.status(), output, message=f"Rebuilt from {head} events.")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("status")(status)
+    app.command("at")(at)
+    app.command("history")(history)
+    app.command("audit")(audit)
+    app.add_typer(projections_app, name="projections")

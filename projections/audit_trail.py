@@ -1,0 +1,190 @@
+"""The audit trail: one row per recorded change, in log order. Secret values never appear:
+config changes list the keys and, for values set, a fingerprint (first 8 hex of sha256)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from functools import singledispatchmethod
+from typing import Any
+
+from eventsourcing.persistence import Tracking
+from eventsourcing.projection import Projection
+
+from ledger.config import fingerprint
+from ledger.deployment import Deployment
+from ledger.script import Script
+from ledger.times import utc_text
+from ledger.variables import Overlay, TenantVariables
+from projections.view import TrackedView
+
+KINDS = ("script", "draft", "publish", "promote", "rollback", "env", "overlay")
+COLUMNS = (
+    "position", "time", "org", "actor", "kind", "script", "environment",
+    "from_version", "to_version", "keys", "reason", "incident",
+)
+_JSON_COLUMNS = ("keys", "details")
+
+
+class AuditView(TrackedView):
+    tables = ("audit",)
+
+    def create_tables(self) -> None:
+        self.db.execute(
+            "CREATE TABLE IF NOT EXISTS audit ("
+            " position INTEGER PRIMARY KEY, time TEXT NOT NULL, org TEXT NOT NULL,"
+            " actor TEXT NOT NULL, kind TEXT NOT NULL, event TEXT NOT NULL, script TEXT,"
+            " environment TEXT, from_version INTEGER, to_version INTEGER, keys TEXT,"
+            " reason TEXT, incident TEXT, details TEXT)"
+        )
+        for name, columns in {
+            "audit_org": "org, position",
+            "audit_script": "org, script, position",
+            "audit_time": "org, time",
+            "audit_incident": "org, incident",
+        }.items():
+            self.db.execute(f"CREATE INDEX IF NOT EXISTS {name} ON audit ({columns})")
+
+    def append(self, event: Any, position: int, kind: str, **fields: Any) -> None:
+        row = {
+            "position": position,
+            "time": utc_text(event.timestamp),
+            "org": event.org,
+            "actor": event.actor,
+            "kind": kind,
+            "event": type(event).TOPIC.split(":", 1)[-1],
+            "script": getattr(event, "script", None),
+            "environment": getattr(event, "environment", None),
+            "from_version": None,
+            "to_version": None,
+            "keys": None,
+            "reason": getattr(event, "reason", None),
+            "incident": getattr(event, "incident", None),
+            "details": None,
+        }
+        row.update(fields)
+        for column in _JSON_COLUMNS:
+            if row[column] is not None:
+                row[column] = json.dumps(row[column], sort_keys=True, separators=(",", ":"))
+        self.db.execute(
+            f"INSERT INTO audit ({', '.join(row)}) VALUES ({', '.join('?' for _ in row)})",
+            list(row.values()),
+        )
+
+    def rows(
+        self,
+        org: str,
+        *,
+        script: str | None = None,
+        environment: str | None = None,
+        actor: str | None = None,
+        kinds: Sequence[str] = (),
+        since: str | None = None,
+        until: str | None = None,
+        incident: str | None = None,
+        after: int | None = None,
+        limit: int | None = None,
+        newest_first: bool = False,
+    ) -> list[dict[str, Any]]:
+        where, params = ["org = ?"], [org]
+        for column, value in (("script", script), ("actor", actor), ("incident", incident)):
+            if value is not None:
+                where.append(f"{column} = ?")
+                params.append(value)
+        if environment is not None:
+            # Base-scope config changes apply to every environment.
+            where.append("(environment = ? OR (environment IS NULL AND kind IN ('env', 'overlay')))")
+            params.append(environment)
+        if kinds:
+            where.append(f"kind IN ({', '.join('?' for _ in kinds)})")
+            params.extend(kinds)
+        if since is not None:
+            where.append("time >= ?")
+            params.append(since)
+        if until is not None:
+            where.append("time <= ?")
+            params.append(until)
+        if after is not None:
+            where.append("position > ?")
+            params.append(after)
+        sql = f"SELECT * FROM audit WHERE {' AND '.join(where)} ORDER BY position"
+        sql += " DESC" if newest_first else ""
+        if limit is not None:
+            sql += f" LIMIT {int(limit)}"
+        result = []
+        for row in self.db.query(sql, params):
+            for column in _JSON_COLUMNS:
+                row[column] = json.loads(row[column]) if row[column] else None
+            result.append(row)
+        return result
+
+
+class AuditTrail(Projection[AuditView]):
+    name = "audit_trail"
+    topics = (
+        Script.Registered.TOPIC,
+        Script.DraftSaved.TOPIC,
+        Script.VersionPublished.TOPIC,
+        Deployment.Promoted.TOPIC,
+        Deployment.RolledBack.TOPIC,
+        TenantVariables.VariablesSet.TOPIC,
+        TenantVariables.VariablesDeleted.TOPIC,
+        Overlay.OverlayUpdated.TOPIC,
+    )
+
+    @singledispatchmethod
+    def process_event(self, domain_event: Any, tracking: Tracking) -> None:
+        self.view.insert_tracking(tracking)
+
+    def _record(self, event: Any, tracking: Tracking, kind: str, **fields: Any) -> None:
+        self.view.append(event, tracking.notification_id, kind, **fields)
+        self.view.insert_tracking(tracking)
+
+    @process_event.register
+    def _(self, domain_event: Script.Registered, tracking: Tracking) -> None:
+        e = domain_event
+        self._record(e, tracking, "script", details={"description": e.description, "tags": e.tags})
+
+    @process_event.register
+    def _(self, domain_event: Script.DraftSaved, tracking: Tracking) -> None:
+        e = domain_event
+        self._record(e, tracking, "draft", details={"content_sha256": e.content_sha256, "format": e.format})
+
+    @process_event.register
+    def _(self, domain_event: Script.VersionPublished, tracking: Tracking) -> None:
+        e = domain_event
+        self._record(
+            e, tracking, "publish",
+            from_version=e.version - 1 or None, to_version=e.version,
+            details={"label": e.label, "note": e.note, "content_sha256": e.content_sha256},
+        )
+
+    @process_event.register
+    def _(self, domain_event: Deployment.Moved, tracking: Tracking) -> None:
+        e = domain_event
+        details = {"forced": True} if getattr(e, "forced", False) else None
+        self._record(
+            e, tracking, e.kind,
+            from_version=e.previous_version, to_version=e.version, details=details,
+        )
+
+    @process_event.register
+    def _(self, domain_event: TenantVariables.VariablesSet, tracking: Tracking) -> None:
+        e = domain_event
+        self._record(
+            e, tracking, "env", keys=sorted(e.values),
+            details={"set": {k: fingerprint(v) for k, v in sorted(e.values.items())}, "source": e.source},
+        )
+
+    @process_event.register
+    def _(self, domain_event: TenantVariables.VariablesDeleted, tracking: Tracking) -> None:
+        e = domain_event
+        self._record(e, tracking, "env", keys=sorted(e.keys), details={"deleted": sorted(e.keys)})
+
+    @process_event.register
+    def _(self, domain_event: Overlay.OverlayUpdated, tracking: Tracking) -> None:
+        e = domain_event
+        self._record(
+            e, tracking, "overlay", keys=sorted({*e.set, *e.delete}),
+            details={"set": {k: fingerprint(v) for k, v in sorted(e.set.items())}, "deleted": sorted(e.delete)},
+        )

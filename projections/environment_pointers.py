@@ -1,0 +1,124 @@
+"""Current environment pointers and their history as validity intervals.
+
+``pointer_intervals`` holds one row per version an environment ran: ``valid_from`` (when the
+move happened) to ``valid_to`` (when the next move replaced it, NULL while active). It is
+indexed on ``(org, script, environment, valid_from, start_position)``, so "what ran at T" is
+one descending index seek: O(log n) in the length of the history.
+"""
+
+from __future__ import annotations
+
+from functools import singledispatchmethod
+from typing import Any
+
+from eventsourcing.persistence import Tracking
+from eventsourcing.projection import Projection
+
+from ledger.deployment import Deployment
+from ledger.times import utc_text
+from projections.view import TrackedView
+
+_INTERVAL_COLUMNS = (
+    "org, script, environment, version, valid_from, valid_to, start_position, end_position,"
+    " kind, actor, time, reason, incident"
+)
+
+
+class PointersView(TrackedView):
+    tables = ("pointers", "pointer_intervals")
+
+    def create_tables(self) -> None:
+        self.db.execute(
+            "CREATE TABLE IF NOT EXISTS pointers ("
+            " org TEXT NOT NULL, script TEXT NOT NULL, environment TEXT NOT NULL,"
+            " version INTEGER NOT NULL, since TEXT NOT NULL, actor TEXT NOT NULL, kind TEXT NOT NULL,"
+            " reason TEXT, incident TEXT, position INTEGER NOT NULL,"
+            " PRIMARY KEY (org, script, environment))"
+        )
+        self.db.execute(
+            "CREATE TABLE IF NOT EXISTS pointer_intervals ("
+            " org TEXT NOT NULL, script TEXT NOT NULL, environment TEXT NOT NULL,"
+            " version INTEGER NOT NULL, valid_from TEXT NOT NULL, valid_to TEXT,"
+            " start_position INTEGER PRIMARY KEY, end_position INTEGER,"
+            " kind TEXT NOT NULL, actor TEXT NOT NULL, time TEXT NOT NULL, reason TEXT, incident TEXT)"
+        )
+        self.db.execute(
+            "CREATE INDEX IF NOT EXISTS pointer_intervals_lookup ON pointer_intervals"
+            " (org, script, environment, valid_from, start_position)"
+        )
+
+    def record_move(self, event: Deployment.Moved, position: int) -> None:
+        key = [event.org, event.script, event.environment]
+        moved_at = utc_text(event.timestamp)
+        current = self.db.execute(
+            "SELECT since FROM pointers WHERE org = ? AND script = ? AND environment = ?", key
+        ).fetchone()
+        # Clocks of different writers can disagree: never let an interval start before the
+        # one it replaces, so intervals of one pointer never overlap.
+        valid_from = max(moved_at, current[0]) if current else moved_at
+        self.db.execute(
+            "UPDATE pointer_intervals SET valid_to = ?, end_position = ?"
+            " WHERE org = ? AND script = ? AND environment = ? AND valid_to IS NULL",
+            [valid_from, position, *key],
+        )
+        row = [event.version, valid_from, event.actor, event.kind, event.reason, event.incident]
+        self.db.execute(
+            "INSERT INTO pointer_intervals (org, script, environment, version, valid_from,"
+            " start_position, kind, actor, time, reason, incident)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [*key, event.version, valid_from, position, event.kind, event.actor, moved_at,
+             event.reason, event.incident],
+        )
+        self.db.execute(
+            "INSERT INTO pointers (org, script, environment, version, since, actor, kind, reason,"
+            " incident, position) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT (org, script, environment) DO UPDATE SET version = excluded.version,"
+            " since = excluded.since, actor = excluded.actor, kind = excluded.kind,"
+            " reason = excluded.reason, incident = excluded.incident, position = excluded.position",
+            [*key, *row, position],
+        )
+
+    # Queries -------------------------------------------------------------------
+
+    def current(self, org: str, environment: str | None = None) -> list[dict[str, Any]]:
+        sql = "SELECT * FROM pointers WHERE org = ?"
+        params: list[Any] = [org]
+        if environment:
+            sql += " AND environment = ?"
+            params.append(environment)
+        order = "CASE environment WHEN 'development' THEN 0 WHEN 'staging' THEN 1 ELSE 2 END"
+        return list(self.db.query(sql + f" ORDER BY script, {order}", params))
+
+    def interval_at(self, org: str, script: str, environment: str, instant: str) -> dict[str, Any] | None:
+        rows = list(
+            self.db.query(
+                f"SELECT {_INTERVAL_COLUMNS} FROM pointer_intervals"
+                " WHERE org = ? AND script = ? AND environment = ? AND valid_from <= ?"
+                " ORDER BY valid_from DESC, start_position DESC LIMIT 1",
+                [org, script, environment, instant],
+            )
+        )
+        return rows[0] if rows else None
+
+    def scripts_in(self, org: str, environment: str) -> list[str]:
+        return [
+            row["script"]
+            for row in self.db.query(
+                "SELECT script FROM pointers WHERE org = ? AND environment = ? ORDER BY script",
+                [org, environment],
+            )
+        ]
+
+
+class EnvironmentPointers(Projection[PointersView]):
+    name = "environment_pointers"
+    topics = (Deployment.Promoted.TOPIC, Deployment.RolledBack.TOPIC)
+
+    @singledispatchmethod
+    def process_event(self, domain_event: Any, tracking: Tracking) -> None:
+        self.view.insert_tracking(tracking)
+
+    @process_event.register
+    def _(self, domain_event: Deployment.Moved, tracking: Tracking) -> None:
+        self.view.record_move(domain_event, tracking.notification_id)
+        self.view.insert_tracking(tracking)

@@ -1,0 +1,75 @@
+"""Timestamp → aggregate version for the configuration aggregates, so the ledger can load a
+tenant's variables or a script's overlay exactly as they were at any instant (searchable
+timestamps): an index seek here, then ``repository.get(id, version=v)``."""
+
+from __future__ import annotations
+
+from functools import singledispatchmethod
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.persistence import Tracking
+from eventsourcing.projection import Projection
+
+from ledger.times import utc_text
+from ledger.variables import Overlay, TenantVariables
+from projections.view import TrackedView
+
+
+class RevisionTimestampsView(TrackedView):
+    tables = ("revision_timestamps",)
+
+    def create_tables(self) -> None:
+        self.db.execute(
+            "CREATE TABLE IF NOT EXISTS revision_timestamps ("
+            " originator_id TEXT NOT NULL, originator_version INTEGER NOT NULL,"
+            " timestamp TEXT NOT NULL, PRIMARY KEY (originator_id, originator_version))"
+        )
+        self.db.execute(
+            "CREATE INDEX IF NOT EXISTS revision_timestamps_lookup ON revision_timestamps"
+            " (originator_id, timestamp, originator_version)"
+        )
+
+    def record(self, originator_id: UUID, version: int, timestamp: str) -> None:
+        previous = self.db.execute(
+            "SELECT MAX(timestamp) FROM revision_timestamps WHERE originator_id = ?",
+            [str(originator_id)],
+        ).fetchone()[0]
+        # Keep timestamps monotonic per aggregate even if writers' clocks disagree.
+        if previous is not None and previous > timestamp:
+            timestamp = previous
+        self.db.execute(
+            "INSERT INTO revision_timestamps (originator_id, originator_version, timestamp)"
+            " VALUES (?, ?, ?)",
+            [str(originator_id), version, timestamp],
+        )
+
+    def version_at(self, originator_id: UUID, instant: str) -> int | None:
+        """The aggregate's version at ``instant``, or None if it did not exist yet."""
+        row = self.db.execute(
+            "SELECT originator_version FROM revision_timestamps"
+            " WHERE originator_id = ? AND timestamp <= ?"
+            " ORDER BY timestamp DESC, originator_version DESC LIMIT 1",
+            [str(originator_id), instant],
+        ).fetchone()
+        return None if row is None else int(row[0])
+
+
+class RevisionTimestamps(Projection[RevisionTimestampsView]):
+    name = "revision_timestamps"
+    topics = (
+        TenantVariables.Started.TOPIC,
+        TenantVariables.VariablesSet.TOPIC,
+        TenantVariables.VariablesDeleted.TOPIC,
+        Overlay.Started.TOPIC,
+        Overlay.OverlayUpdated.TOPIC,
+    )
+
+    @singledispatchmethod
+    def process_event(self, domain_event: Any, tracking: Tracking) -> None:
+        self.view.record(
+            domain_event.originator_id,
+            domain_event.originator_version,
+            utc_text(domain_event.timestamp),
+        )
+        self.view.insert_tracking(tracking)

@@ -1,0 +1,189 @@
+"""The query side as one service: catch the read models up, then answer from them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from eventsourcing.projection import Projection
+
+from ledger.application import Ledger
+from ledger.errors import InvalidInputError
+from ledger.names import check_environment, check_org, check_script_name
+from ledger.times import utc_text
+from ledger.variables import Overlay, TenantVariables
+from ledger.views import ConfigView
+from projections.audit_trail import KINDS, AuditTrail, AuditView
+from projections.environment_pointers import EnvironmentPointers, PointersView
+from projections.revision_timestamps import RevisionTimestamps, RevisionTimestampsView
+from projections.runner import catch_up
+from projections.view import TrackedView, exclusive, open_database
+
+HISTORY_KINDS = ("publish", "promote", "rollback")
+
+
+class Projections:
+    """Every read model of one ledger, in one SQLite file."""
+
+    def __init__(self, ledger: Ledger, path: str | Path) -> None:
+        self.ledger = ledger
+        self.db = open_database(str(path))
+        self.pointers = EnvironmentPointers(PointersView(self.db, EnvironmentPointers.name))
+        self.audit_trail = AuditTrail(AuditView(self.db, AuditTrail.name))
+        self.timestamps = RevisionTimestamps(RevisionTimestampsView(self.db, RevisionTimestamps.name))
+        self.all: dict[str, Projection[Any]] = {
+            p.name: p for p in (self.pointers, self.audit_trail, self.timestamps)
+        }
+
+    # Maintenance ---------------------------------------------------------------
+
+    def catch_up(self, progress: Callable[[str, int], None] | None = None) -> int:
+        """Bring every read model up to the head of the log; returns the head."""
+        head = self.ledger.recorder.max_notification_id() or 0
+        for name, projection in self.all.items():
+            report = (lambda pos, n=name: progress(n, pos)) if progress else None
+            catch_up(self.ledger, projection, stop=head, progress=report)
+        return head
+
+    def status(self) -> list[dict[str, Any]]:
+        head = self.ledger.recorder.max_notification_id() or 0
+        rows = []
+        for name, projection in self.all.items():
+            position = projection.view.max_tracking_id(self.ledger.name) or 0
+            rows.append({"projection": name, "position": position, "head": head, "lag": head - position})
+        return rows
+
+    def lag(self) -> int:
+        return max((row["lag"] for row in self.status()), default=0)
+
+    def rebuild(
+        self, names: Sequence[str] = (), progress: Callable[[str, int], None] | None = None
+    ) -> int:
+        """Drop the named read models (default: all) and replay them from the start of the log."""
+        unknown = [n for n in names if n not in self.all]
+        if unknown:
+            raise InvalidInputError(
+                f"unknown projection {', '.join(unknown)}: use one of {', '.join(self.all)}"
+            )
+        chosen = [self.all[n] for n in (names or self.all)]
+        head = self.ledger.recorder.max_notification_id() or 0
+        for projection in chosen:
+            view: TrackedView = projection.view
+            with exclusive(self.db):
+                view.drop()
+            report = (lambda pos, n=projection.name: progress(n, pos)) if progress else None
+            catch_up(self.ledger, projection, stop=head, progress=report)
+        return head
+
+    # Queries -------------------------------------------------------------------
+
+    def current(self, *, org: str, environment: str | None = None) -> list[dict[str, Any]]:
+        check_org(org)
+        if environment is not None:
+            check_environment(environment)
+        return [
+            {k: row[k] for k in ("script", "environment", "version", "since", "actor", "kind",
+                                 "reason", "incident", "position")}
+            for row in self.pointers.view.current(org, environment)
+        ]
+
+    def at(self, *, org: str, name: str, environment: str, time: datetime) -> dict[str, Any]:
+        check_org(org)
+        check_script_name(name)
+        check_environment(environment)
+        self.ledger.get_script(org=org, name=name)  # unknown script is an error, not "nothing"
+        return self._at(org, name, environment, time)
+
+    def snapshot(self, *, org: str, environment: str, time: datetime) -> list[dict[str, Any]]:
+        check_org(org)
+        check_environment(environment)
+        return [
+            self._at(org, name, environment, time)
+            for name in self.pointers.view.scripts_in(org, environment)
+        ]
+
+    def _at(self, org: str, name: str, environment: str, time: datetime) -> dict[str, Any]:
+        row = self.pointers.view.interval_at(org, name, environment, utc_text(time))
+        answer: dict[str, Any] = {
+            "script": name, "environment": environment, "time": utc_text(time),
+            "version": None, "since": None, "until": None, "set_by": None,
+            "replaced_by_position": None,
+        }
+        if row is not None:
+            answer.update(
+                version=row["version"],
+                since=row["valid_from"],
+                until=row["valid_to"],
+                set_by={
+                    "kind": row["kind"], "actor": row["actor"], "time": row["time"],
+                    "reason": row["reason"], "incident": row["incident"],
+                    "position": row["start_position"],
+                },
+                replaced_by_position=row["end_position"],
+            )
+        return answer
+
+    def history(
+        self, *, org: str, name: str, environment: str | None = None
+    ) -> list[dict[str, Any]]:
+        check_org(org)
+        if environment is not None:
+            check_environment(environment)
+        self.ledger.get_script(org=org, name=name)
+        rows = self.audit_trail.view.rows(org, script=name, kinds=HISTORY_KINDS, newest_first=True)
+        entries = []
+        for row in rows:
+            if environment is not None and row["kind"] != "publish" and row["environment"] != environment:
+                continue
+            details = row["details"] or {}
+            entries.append({
+                "kind": row["kind"], "time": row["time"], "actor": row["actor"],
+                "version": row["to_version"], "environment": row["environment"],
+                "previous_version": row["from_version"], "reason": row["reason"],
+                "incident": row["incident"], "position": row["position"],
+                "label": details.get("label"), "note": details.get("note"),
+                "forced": bool(details.get("forced")),
+            })
+        return entries
+
+    def audit(
+        self,
+        *,
+        org: str,
+        script: str | None = None,
+        environment: str | None = None,
+        actor: str | None = None,
+        kind: Sequence[str] | str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        incident: str | None = None,
+        after: int | None = None,
+        limit: int | None = None,
+    ) -> list[dict[str, Any]]:
+        check_org(org)
+        if environment is not None:
+            check_environment(environment)
+        kinds = [kind] if isinstance(kind, str) else list(kind or [])
+        bad = [k for k in kinds if k not in KINDS]
+        if bad:
+            raise InvalidInputError(f"unknown kind {', '.join(bad)}: use one of {', '.join(KINDS)}")
+        return self.audit_trail.view.rows(
+            org, script=script, environment=environment, actor=actor, kinds=kinds,
+            since=utc_text(since) if since else None, until=utc_text(until) if until else None,
+            incident=incident, after=after, limit=limit,
+        )
+
+    def config_at(
+        self, *, org: str, name: str, environment: str, time: datetime, reveal: bool = False
+    ) -> ConfigView:
+        """The effective config of a script in an environment as it was at ``time``."""
+        instant = utc_text(time)
+        view = self.timestamps.view
+        tenant_version = view.version_at(TenantVariables.create_id(org), instant)
+        overlay_version = view.version_at(Overlay.create_id(org, name), instant)
+        return self.ledger.resolve_config(
+            org=org, name=name, environment=environment, reveal=reveal,
+            at=time, versions=(tenant_version, overlay_version),
+        )
