@@ -1,10 +1,12 @@
 """The ``revledger`` command line: one Typer app with a sub-app per resource.
 
-Domain errors become one line on stderr and an exit code: 1 error, 2 usage, 3 conflict.
+Domain errors become one line on stderr and an exit code: 1 error, 2 usage, 3 conflict,
+4 refused by promotion gates.
 """
 
 from __future__ import annotations
 
+import json
 import sys
 from typing import Any
 
@@ -19,11 +21,26 @@ class LedgerGroup(TyperGroup):
     """Turns a LedgerError raised by any sub-command into one line on stderr and its exit code."""
 
     def invoke(self, ctx: click.Context) -> Any:
+        args = [*getattr(ctx, "protected_args", []), *ctx.args]
         try:
             return super().invoke(ctx)
         except LedgerError as error:
-            click.echo(f"error: {error.message}", err=True)
+            if error.extra() and _wants_json(args):
+                # Errors with structured detail (failing gates…) stay one line, as JSON.
+                body = {"error": error.message, "exit_code": error.exit_code, **error.extra()}
+                click.echo(json.dumps(body, separators=(",", ":")), err=True)
+            else:
+                click.echo(f"error: {error.message}", err=True)
             ctx.exit(error.exit_code)
+
+
+def _wants_json(args: list[str]) -> bool:
+    for i, arg in enumerate(args):
+        if arg in ("-o", "--output") and i + 1 < len(args):
+            return args[i + 1].lower() == "json"
+        if arg in ("-ojson", "--output=json"):
+            return True
+    return False
 
 
 app = typer.Typer(
@@ -40,8 +57,21 @@ app = typer.Typer(
 )
 
 
+@app.callback()
+def _options(
+    server: str | None = typer.Option(
+        None, "--server", metavar="URL",
+        help="Talk to this revledger server instead of the local store (default: $REVLEDGER_SERVER). "
+        "Needs $REVLEDGER_TOKEN.",
+    ),
+) -> None:
+    from api.commands.common import use_server
+
+    use_server(server)
+
+
 def _register() -> None:
-    from api.commands import config, environments, queries, scripts
+    from api.commands import config, environments, queries, safety, scripts, serve, tokens
 
     app.add_typer(scripts.script_app, name="script")
     app.add_typer(scripts.draft_app, name="draft")
@@ -51,6 +81,10 @@ def _register() -> None:
     app.add_typer(config.overlay_app, name="overlay")
     app.add_typer(config.config_app, name="config")
     queries.register(app)
+    safety.register(app)
+    from api.commands import incidents; incidents.register(app)  # noqa: E702 (one line: others edit this function too)
+    serve.register(app)
+    app.add_typer(tokens.token_app, name="token")
 
 
 _register()

@@ -81,22 +81,23 @@ def table_text(
     """A rich table: rows for a list, field/value pairs for a single object."""
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
     data = plain(value)
-    table = Table(title=title, show_lines=False, header_style="bold")
+    table = Table(title=Text(title) if title else None, show_lines=False, header_style="bold")
     if isinstance(data, list):
         cols = list(columns or (data[0].keys() if data else ["(empty)"]))
         for col in cols:
-            table.add_column(col)
+            table.add_column(Text(col))
         for row in data:
-            table.add_row(*(_cell(row.get(c)) or "-" for c in cols))
+            table.add_row(*(Text(_cell(row.get(c)) or "-") for c in cols))
     else:
         table.add_column("field")
         table.add_column("value")
         for key, item in data.items():
             if columns and key not in columns:
                 continue
-            table.add_row(key, _cell(item) if item is not None else "-")
+            table.add_row(Text(key), Text(_cell(item) if item is not None else "-"))
     console = Console(record=True, width=160, force_terminal=False, color_system=None)
     with console.capture() as capture:
         console.print(table)

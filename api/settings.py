@@ -23,6 +23,23 @@ class Settings(BaseSettings):
     store: Literal["sqlite"] = "sqlite"
     #: Seconds a writer waits for the SQLite write lock before giving up.
     sqlite_lock_timeout: int = 30
+    #: Command that runs a version for `revledger run` (overrides the org's `runner` policy).
+    runner: str | None = None
+
+    # HTTP API ---------------------------------------------------------------------
+    #: Remote mode: the URL of a ``revledger serve`` (commands then talk HTTP to it).
+    server: str | None = None
+    #: Bearer token sent to ``server`` (``revledger token create`` prints one).
+    token: str | None = None
+    #: Seconds the HTTP client waits for the server.
+    http_timeout: float = 30.0
+    #: Where ``revledger serve`` listens.
+    host: str = "127.0.0.1"
+    port: int = 8080
+    #: Largest request body the server accepts (bytes).
+    max_body_bytes: int = 1024 * 1024
+    #: Seconds between the server's catch-ups of the read models with the log.
+    catch_up_interval: float = 0.5
 
     @property
     def ledger_path(self) -> Path:
@@ -31,6 +48,10 @@ class Settings(BaseSettings):
     @property
     def projections_path(self) -> Path:
         return self.home / "projections.db"
+
+    @property
+    def idempotency_path(self) -> Path:
+        return self.home / "idempotency.db"
 
     def default_actor(self) -> str:
         if self.actor:
@@ -46,6 +67,8 @@ class Settings(BaseSettings):
             "PERSISTENCE_MODULE": "eventsourcing.sqlite",
             "SQLITE_DBNAME": str(self.ledger_path),
             "SQLITE_LOCK_TIMEOUT": str(self.sqlite_lock_timeout),
+            "ARCHIVE_DIR": str(self.home / "archive"),
+            "RUNNER": self.runner or "",
         }
 
 

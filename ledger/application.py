@@ -10,7 +10,14 @@ from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError
 
+from ledger.access import AccessCommands
+from ledger.tokens import TokenDirectory
 from ledger.configuration import ConfigurationCommands
+from ledger.incident_commands import IncidentCommands
+from ledger.policy import Policy
+from ledger.runs import SmokeHistory
+from ledger.safety import SafetyCommands
+from ledger.smoke import RunCommands
 from ledger.content import Content
 from ledger.deployment import Deployment
 from ledger.errors import AlreadyExistsError, ConflictError, InvalidInputError, NotFoundError
@@ -31,7 +38,7 @@ class _Unset:
 UNSET: Any = _Unset()
 
 
-class Ledger(ConfigurationCommands, Application[UUID]):
+class Ledger(AccessCommands, ConfigurationCommands, SafetyCommands, RunCommands, IncidentCommands, Application[UUID]):
     """Scripts, drafts, versions, environment pointers and configuration of many organizations."""
 
     name = "revledger"
@@ -40,6 +47,10 @@ class Ledger(ConfigurationCommands, Application[UUID]):
         Deployment: 100,
         TenantVariables: 100,
         Overlay: 100,
+        Policy: 100,
+        SmokeHistory: 100,
+        ScriptCatalog: 100,
+        TokenDirectory: 100,
     }
 
     # Persistence helpers -------------------------------------------------------
@@ -223,19 +234,25 @@ class Ledger(ConfigurationCommands, Application[UUID]):
         actor: str,
         reason: str | None = None,
         expect_current: int | None = UNSET,
+        override_gates: bool = False,
     ) -> MoveView:
+        """Move a pointer after the gates pass (or, with a reason, are overridden)."""
         check_environment(environment)
         script = self._script(org, name)
         number = self._resolve_version(org, script, version)
-        deployment = self._deployment(org, name, environment) or Deployment(
-            org=org, script=name, environment=environment
-        )
+        existing = self._deployment(org, name, environment)
+        deployment = existing or Deployment(org=org, script=name, environment=environment)
         if expect_current is not UNSET:
             if expect_current == 0:  # version 0 = the version production runs
                 expect_current = self._resolve_version(org, script, 0)
             deployment.check_expected(expect_current)
         previous = deployment.current
-        changed = deployment.promote(number, actor=actor, reason=reason)
+        overridden = None
+        if number != previous:
+            _gates, overridden = self.check_gates(
+                org, script, number, environment, existing, override_gates, reason
+            )
+        changed = deployment.promote(number, actor=actor, reason=reason, overridden_gates=overridden)
         position = self._save(deployment) if changed else None
         return MoveView(
             script=name,
@@ -246,6 +263,7 @@ class Ledger(ConfigurationCommands, Application[UUID]):
             changed=changed,
             actor=actor,
             reason=reason,
+            overridden_gates=overridden or [],
             time=deployment.modified_on if changed else None,
             position=position,
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -222,6 +223,13 @@ class ConfigurationCommands(_Base):
             tenant = self._get_at(TenantVariables, TenantVariables.create_id(org), versions[0])
             overlay = self._get_at(Overlay, Overlay.create_id(org, name), versions[1])
         resolved = resolve(tenant, overlay, environment)
+        if versions is not None:
+            # A key marked secret later stays secret when looking back: secrecy is sticky.
+            now = self._tenant(org)
+            resolved = {
+                key: replace(var, secret=var.secret or bool(now and now.is_marked_secret(key)))
+                for key, var in resolved.items()
+            }
         return ConfigView(
             script=name,
             environment=environment,

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from dataclasses import dataclass
+from collections.abc import Callable
 from typing import Any
 
 import yaml
@@ -45,6 +47,32 @@ def format_for_filename(filename: str) -> str:
     return "text"
 
 
+def decode_text(data: bytes, source: str = "content") -> str:
+    """A file's bytes as UTF-8 text; anything else is refused naming the line and column."""
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        line = data.count(b"\n", 0, e.start) + 1
+        column = e.start - (data.rfind(b"\n", 0, e.start) + 1) + 1
+        raise InvalidInputError(
+            f"{source}: not UTF-8 text at line {line}, column {column}"
+        ) from None
+
+
+def _bounded_depth(parse: Callable[..., Content]) -> Callable[..., Content]:
+    """Thousands of nested brackets exhaust the parsers' recursion: refuse them as input."""
+
+    @functools.wraps(parse)
+    def guarded(*args: Any, **kwargs: Any) -> Content:
+        try:
+            return parse(*args, **kwargs)
+        except RecursionError:
+            raise InvalidInputError("content is nested too deeply to store") from None
+
+    return guarded
+
+
+@_bounded_depth
 def parse_content(text: str, fmt: str, source: str = "content") -> Content:
     """Parse ``text`` as ``fmt``; a parse error names the line and column."""
     if fmt not in FORMATS:
@@ -70,6 +98,7 @@ def parse_content(text: str, fmt: str, source: str = "content") -> Content:
     return from_value(data, fmt)
 
 
+@_bounded_depth
 def from_value(data: Any, fmt: str) -> Content:
     """Content from an already parsed value (normalised to plain JSON types)."""
     if fmt == "text":
@@ -79,7 +108,20 @@ def from_value(data: Any, fmt: str) -> Content:
     if fmt not in FORMATS:
         raise InvalidInputError(f"unknown format {fmt!r}: use one of {', '.join(FORMATS)}")
     # YAML may yield dates and other non-JSON scalars: store their string form.
-    return Content(fmt, json.loads(json.dumps(data, default=str)))
+    return Content(fmt, json.loads(json.dumps(_string_keys(data), default=str)))
+
+
+def _string_keys(data: Any) -> Any:
+    """``data`` with mapping keys JSON cannot take (dates, …) turned into strings."""
+    if isinstance(data, dict):
+        plain_key = (str, int, float, bool, type(None))
+        return {
+            key if isinstance(key, plain_key) else str(key): _string_keys(value)
+            for key, value in data.items()
+        }
+    if isinstance(data, (list, tuple)):
+        return [_string_keys(item) for item in data]
+    return data
 
 
 def render_content(content: Content) -> str:

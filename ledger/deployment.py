@@ -30,6 +30,8 @@ class Deployment(Aggregate):
         self.environment = environment
         self.current: int | None = None
         self.moves: list[dict[str, Any]] = []
+        #: Versions rolled back from this environment: re-promoting one needs an override.
+        self.quarantined: list[int] = []
 
     class Moved(Aggregate.Event):
         TOPIC = "revledger:Deployment.Moved"
@@ -57,11 +59,25 @@ class Deployment(Aggregate):
     class Promoted(Moved):
         TOPIC = "revledger:Deployment.Promoted"
         kind = "promote"
+        #: Gates this promotion failed and passed anyway (``--override-gates``), if any.
+        overridden_gates: list[str] | None = None
+
+        def apply(self, aggregate: Deployment) -> None:
+            super().apply(aggregate)
+            if self.version in aggregate.quarantined:
+                aggregate.quarantined.remove(self.version)
 
     class RolledBack(Moved):
         TOPIC = "revledger:Deployment.RolledBack"
         kind = "rollback"
         forced: bool
+
+        def apply(self, aggregate: Deployment) -> None:
+            super().apply(aggregate)
+            if self.version in aggregate.quarantined:
+                aggregate.quarantined.remove(self.version)
+            if self.previous_version is not None and self.previous_version not in aggregate.quarantined:
+                aggregate.quarantined.append(self.previous_version)
 
     # Commands -----------------------------------------------------------------
 
@@ -75,7 +91,12 @@ class Deployment(Aggregate):
             )
 
     def promote(
-        self, version: int, actor: str, reason: str | None = None, incident: str | None = None
+        self,
+        version: int,
+        actor: str,
+        reason: str | None = None,
+        incident: str | None = None,
+        overridden_gates: list[str] | None = None,
     ) -> bool:
         """Point at ``version``. Returns False (and records nothing) if already there."""
         if version == self.current:
@@ -90,6 +111,7 @@ class Deployment(Aggregate):
             previous_version=self.current,
             reason=reason,
             incident=incident,
+            overridden_gates=overridden_gates,
         )
         return True
 
@@ -112,6 +134,15 @@ class Deployment(Aggregate):
     def was_active(self, version: int) -> bool:
         return any(move["version"] == version for move in self.moves)
 
+    def last_active(self, version: int) -> tuple[Any, Any]:
+        """When ``version`` was last active here: (from, until); until is None if it still is."""
+        indexes = [i for i, move in enumerate(self.moves) if move["version"] == version]
+        if not indexes:
+            return None, None
+        i = indexes[-1]
+        until = self.moves[i + 1]["at"] if i + 1 < len(self.moves) else None
+        return self.moves[i]["at"], until
+
     def rollback(
         self,
         to: int,
@@ -129,6 +160,11 @@ class Deployment(Aggregate):
             raise RefusedError(
                 f"version {target} of {self.script!r} was never active in {self.environment}, "
                 "so it is not known good there: use --force to roll back to it anyway"
+            )
+        if not force and target in self.quarantined:
+            raise RefusedError(
+                f"version {target} of {self.script!r} was rolled back from {self.environment} "
+                "and is quarantined there: use --force to roll back to it anyway"
             )
         self.trigger_event(
             self.RolledBack,

@@ -18,7 +18,10 @@ def parse_dotenv(text: str, source: str = ".env") -> dict[str, str]:
     values: dict[str, str] = {}
     problems: list[str] = []
     for binding in parse_stream(io.StringIO(text)):
-        line = binding.original.line
+        # python-dotenv numbers a binding from the blank lines before it: skip those.
+        original = binding.original.string
+        leading = original[: len(original) - len(original.lstrip())]
+        line = binding.original.line + leading.count("\n")
         if binding.error:
             problems.append(f"line {line}: cannot parse {binding.original.string.strip()!r}")
         elif binding.key is None:

@@ -18,6 +18,10 @@ class LedgerError(Exception):
         super().__init__(message)
         self.message = message
 
+    def extra(self) -> dict[str, object]:
+        """Members added to the error's JSON (and problem+json) body."""
+        return {}
+
 
 class InvalidInputError(LedgerError):
     """A name, key, file or value that is not acceptable."""

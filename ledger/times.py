@@ -22,7 +22,10 @@ def parse_instant(text: str) -> datetime:
         raise InvalidInputError(
             f"time {text!r} has no offset: add one (e.g. +00:00 or Z) so it means one instant"
         )
-    return parsed.astimezone(UTC)
+    try:
+        return parsed.astimezone(UTC)
+    except OverflowError:  # valid ISO 8601 whose UTC form falls outside years 1-9999
+        raise InvalidInputError(f"time {text!r} is out of range") from None
 
 
 def utc_text(moment: datetime) -> str:

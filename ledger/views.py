@@ -65,6 +65,7 @@ class MoveView(View):
     reason: str | None = None
     incident: str | None = None
     forced: bool = False
+    overridden_gates: list[str] = field(default_factory=list)
     time: datetime | None = None
     position: int | None = None
 

@@ -13,17 +13,20 @@ from eventsourcing.projection import Projection
 
 from ledger.config import fingerprint
 from ledger.deployment import Deployment
+from ledger.policy import Policy
+from ledger.runs import Run
+from ledger.tokens import ApiToken
 from ledger.script import Script
 from ledger.times import utc_text
 from ledger.variables import Overlay, TenantVariables
 from projections.view import TrackedView
 
-KINDS = ("script", "draft", "publish", "promote", "rollback", "env", "overlay")
+KINDS = ("script", "draft", "publish", "promote", "rollback", "env", "overlay", "run", "policy", "token")
 COLUMNS = (
     "position", "time", "org", "actor", "kind", "script", "environment",
-    "from_version", "to_version", "keys", "reason", "incident",
+    "from_version", "to_version", "keys", "reason", "incident", "override", "gates",
 )
-_JSON_COLUMNS = ("keys", "details")
+_JSON_COLUMNS = ("keys", "gates", "details")
 
 
 class AuditView(TrackedView):
@@ -35,7 +38,8 @@ class AuditView(TrackedView):
             " position INTEGER PRIMARY KEY, time TEXT NOT NULL, org TEXT NOT NULL,"
             " actor TEXT NOT NULL, kind TEXT NOT NULL, event TEXT NOT NULL, script TEXT,"
             " environment TEXT, from_version INTEGER, to_version INTEGER, keys TEXT,"
-            " reason TEXT, incident TEXT, details TEXT)"
+            " reason TEXT, incident TEXT, override INTEGER NOT NULL DEFAULT 0, gates TEXT,"
+            " details TEXT)"
         )
         for name, columns in {
             "audit_org": "org, position",
@@ -60,6 +64,8 @@ class AuditView(TrackedView):
             "keys": None,
             "reason": getattr(event, "reason", None),
             "incident": getattr(event, "incident", None),
+            "override": 0,
+            "gates": None,
             "details": None,
         }
         row.update(fields)
@@ -115,6 +121,7 @@ class AuditView(TrackedView):
         for row in self.db.query(sql, params):
             for column in _JSON_COLUMNS:
                 row[column] = json.loads(row[column]) if row[column] else None
+            row["override"] = bool(row["override"])
             result.append(row)
         return result
 
@@ -130,6 +137,11 @@ class AuditTrail(Projection[AuditView]):
         TenantVariables.VariablesSet.TOPIC,
         TenantVariables.VariablesDeleted.TOPIC,
         Overlay.OverlayUpdated.TOPIC,
+        Run.RunStarted.TOPIC,
+        Run.RunFinished.TOPIC,
+        Policy.PolicyChanged.TOPIC,
+        ApiToken.TokenIssued.TOPIC,
+        ApiToken.TokenRevoked.TOPIC,
     )
 
     @singledispatchmethod
@@ -163,10 +175,38 @@ class AuditTrail(Projection[AuditView]):
     def _(self, domain_event: Deployment.Moved, tracking: Tracking) -> None:
         e = domain_event
         details = {"forced": True} if getattr(e, "forced", False) else None
+        if e.kind == "rollback" and e.previous_version is not None:
+            details = {**(details or {}), "quarantined": e.previous_version}
+        overridden = getattr(e, "overridden_gates", None)
         self._record(
             e, tracking, e.kind,
             from_version=e.previous_version, to_version=e.version, details=details,
+            override=1 if overridden else 0, gates=overridden or None,
         )
+
+    @process_event.register
+    def _(self, domain_event: Run.RunStarted, tracking: Tracking) -> None:
+        e = domain_event
+        self._record(
+            e, tracking, "run", to_version=e.version,
+            details={"run_id": str(e.originator_id), "status": "started", "input_sha256": e.input_sha256,
+                     "with_env": e.with_env},
+        )
+
+    @process_event.register
+    def _(self, domain_event: Run.RunFinished, tracking: Tracking) -> None:
+        e = domain_event
+        self._record(
+            e, tracking, "run", to_version=e.version,
+            details={"run_id": str(e.originator_id), "status": e.status, "duration_ms": e.duration_ms,
+                     "output_sha256": e.output_sha256, "error": e.error},
+        )
+
+    @process_event.register
+    def _(self, domain_event: Policy.PolicyChanged, tracking: Tracking) -> None:
+        e = domain_event
+        self._record(e, tracking, "policy", keys=[e.name],
+                     details={"value": e.value, "previous": e.previous})
 
     @process_event.register
     def _(self, domain_event: TenantVariables.VariablesSet, tracking: Tracking) -> None:
@@ -188,3 +228,13 @@ class AuditTrail(Projection[AuditView]):
             e, tracking, "overlay", keys=sorted({*e.set, *e.delete}),
             details={"set": {k: fingerprint(v) for k, v in sorted(e.set.items())}, "deleted": sorted(e.delete)},
         )
+
+    @process_event.register
+    def _(self, domain_event: ApiToken.TokenIssued, tracking: Tracking) -> None:
+        e = domain_event  # never the token, nor its hash
+        self._record(e, tracking, "token", details={"name": e.name, "role": e.role, "action": "issued"})
+
+    @process_event.register
+    def _(self, domain_event: ApiToken.TokenRevoked, tracking: Tracking) -> None:
+        e = domain_event
+        self._record(e, tracking, "token", details={"name": e.name, "role": e.role, "action": "revoked"})

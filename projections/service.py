@@ -19,6 +19,7 @@ from projections.audit_trail import KINDS, AuditTrail, AuditView
 from projections.environment_pointers import EnvironmentPointers, PointersView
 from projections.revision_timestamps import RevisionTimestamps, RevisionTimestampsView
 from projections.runner import catch_up
+from projections.runs import Runs, RunsView
 from projections.view import TrackedView, exclusive, open_database
 
 HISTORY_KINDS = ("publish", "promote", "rollback")
@@ -33,8 +34,9 @@ class Projections:
         self.pointers = EnvironmentPointers(PointersView(self.db, EnvironmentPointers.name))
         self.audit_trail = AuditTrail(AuditView(self.db, AuditTrail.name))
         self.timestamps = RevisionTimestamps(RevisionTimestampsView(self.db, RevisionTimestamps.name))
+        self.runs_model = Runs(RunsView(self.db, Runs.name))
         self.all: dict[str, Projection[Any]] = {
-            p.name: p for p in (self.pointers, self.audit_trail, self.timestamps)
+            p.name: p for p in (self.pointers, self.audit_trail, self.timestamps, self.runs_model)
         }
 
     # Maintenance ---------------------------------------------------------------
@@ -58,15 +60,18 @@ class Projections:
     def lag(self) -> int:
         return max((row["lag"] for row in self.status()), default=0)
 
-    def rebuild(
-        self, names: Sequence[str] = (), progress: Callable[[str, int], None] | None = None
-    ) -> int:
-        """Drop the named read models (default: all) and replay them from the start of the log."""
+    def check_names(self, names: Sequence[str]) -> None:
         unknown = [n for n in names if n not in self.all]
         if unknown:
             raise InvalidInputError(
                 f"unknown projection {', '.join(unknown)}: use one of {', '.join(self.all)}"
             )
+
+    def rebuild(
+        self, names: Sequence[str] = (), progress: Callable[[str, int], None] | None = None
+    ) -> int:
+        """Drop the named read models (default: all) and replay them from the start of the log."""
+        self.check_names(names)
         chosen = [self.all[n] for n in (names or self.all)]
         head = self.ledger.recorder.max_notification_id() or 0
         for projection in chosen:
@@ -144,7 +149,8 @@ class Projections:
                 "previous_version": row["from_version"], "reason": row["reason"],
                 "incident": row["incident"], "position": row["position"],
                 "label": details.get("label"), "note": details.get("note"),
-                "forced": bool(details.get("forced")),
+                "forced": bool(details.get("forced")), "override": row["override"],
+                "overridden_gates": row["gates"] or [], "quarantined": details.get("quarantined"),
             })
         return entries
 
@@ -174,6 +180,11 @@ class Projections:
             since=utc_text(since) if since else None, until=utc_text(until) if until else None,
             incident=incident, after=after, limit=limit,
         )
+
+    def runs(self, *, org: str, name: str) -> list[dict[str, Any]]:
+        check_org(org)
+        self.ledger.get_script(org=org, name=name)
+        return self.runs_model.view.list(org, name)
 
     def config_at(
         self, *, org: str, name: str, environment: str, time: datetime, reveal: bool = False

@@ -37,15 +37,42 @@ class Invocation:
     org: str
     actor: str
 
+    @property
+    def remote(self) -> bool:
+        """Whether commands talk to a server (``--server`` / ``REVLEDGER_SERVER``)."""
+        return bool(self.settings.server)
+
     @cached_property
     def ledger(self) -> Any:
+        """The local store, or in remote mode the HTTP client with the same methods."""
+        if self.remote:
+            return remote_ledger(self.settings)
         from api.services import open_ledger
 
         return open_ledger(self.settings)
 
 
+def remote_ledger(settings: Settings) -> Any:
+    from api.client import LedgerClient
+    from ledger.errors import LedgerError
+
+    if not settings.token:
+        raise LedgerError(f"remote mode ({settings.server}) needs a token: set REVLEDGER_TOKEN")
+    assert settings.server is not None
+    return LedgerClient(settings.server, settings.token, timeout=settings.http_timeout)
+
+
+#: ``revledger --server URL …``: set by the root command on every run, overrides $REVLEDGER_SERVER.
+_server_option: str | None = None
+
+
+def use_server(url: str | None) -> None:
+    global _server_option
+    _server_option = url
+
+
 def invocation(org: str | None = None, actor: str | None = None) -> Invocation:
-    settings = Settings()
+    settings = Settings(server=_server_option) if _server_option else Settings()
     return Invocation(settings, org or settings.org, actor or settings.default_actor())
 
 

@@ -1,8 +1,8 @@
-"""``revledger promote``: move one environment pointer."""
+"""``revledger promote``: move one environment pointer (or plan it with ``--dry-run``)."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -22,27 +22,57 @@ def promote(
         str | None,
         typer.Option("--expect-current", help="Refuse unless the pointer is at this version ('none' = unset)."),
     ] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Change nothing: print the plan (diff, config changes, gates, command).")] = False,
+    override_gates: Annotated[bool, typer.Option("--override-gates", help="Promote although gates fail (needs --reason; recorded).")] = False,
     org: OrgOpt = None,
     actor: ActorOpt = None,
     output: OutputOpt = Output.table,
 ) -> None:
-    """Point an environment at a version. Promoting the current version changes nothing.
+    """Point an environment at a version, if the promotion gates pass. Promoting the current version changes nothing.
 
     Example: revledger promote invoice-parser --version 4 --to staging --expect-current 3
+    Example: revledger promote invoice-parser --version 4 --to production --dry-run
     """
     inv = invocation(org, actor)
+    number = parse_version(version)
+    if dry_run:
+        print_plan(inv.ledger.plan_promotion(org=inv.org, name=name, version=number, environment=to), output)
+        return
     expected = UNSET
     if expect_current is not None:
         expected = None if expect_current.lower() == "none" else parse_version(expect_current, "--expect-current")
     view = inv.ledger.promote(
-        org=inv.org, name=name, version=parse_version(version), environment=to,
-        actor=inv.actor, reason=reason, expect_current=expected,
+        org=inv.org, name=name, version=number, environment=to,
+        actor=inv.actor, reason=reason, expect_current=expected, override_gates=override_gates,
     )
     if view.changed:
         message = f"Promoted {name} version {view.version} to {to} (was {view.previous_version or 'unset'})."
+        if view.overridden_gates:
+            message += f" Gates overridden: {', '.join(view.overridden_gates)}."
     else:
         message = f"{to} already runs {name} version {view.version}: nothing changed."
     emit(view, output, columns=MOVE_COLUMNS, message=message)
+
+
+def print_plan(plan: dict[str, Any], output: Output) -> None:
+    """A dry run's plan: what would change, what the gates say, and the command to do it."""
+    if output != Output.table:
+        emit(plan, output)
+        return
+    current = "unset" if plan["current"] is None else f"version {plan['current']}"
+    typer.echo(f"Plan ({plan['kind']}, nothing changed): {plan['script']} in {plan['environment']}: "
+               f"{current} → version {plan['target']}")
+    typer.echo(f"  content: {plan['diff_summary']}")
+    if plan.get("target_last_active"):
+        last = plan["target_last_active"]
+        typer.echo(f"  target last active: {last['since'] or 'never'} until {last['until'] or 'now'}")
+    for change in plan["config_changes"]:
+        typer.echo(f"  config {change['key']}: {change['now'] or 'unused'} → {change['next'] or 'unused'}")
+    for gate in plan["gates"]:
+        typer.echo(f"  [{'pass' if gate['passed'] else 'FAIL'}] {gate['name']}: {gate['detail']}")
+    verdict = "would pass" if plan["would_pass"] else "would be refused (use --override-gates --reason to force)"
+    typer.echo(f"  {verdict}")
+    typer.echo(f"  run: {plan['command']}")
 
 
 def register(app: typer.Typer) -> None:

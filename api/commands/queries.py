@@ -13,16 +13,16 @@ import typer
 
 from api.commands.common import Invocation, OrgOpt, OutputOpt, emit, invocation
 from api.output import ListOutput, Output
-from ledger.times import parse_instant
+from ledger.times import parse_instant, utc_text
 
 projections_app = typer.Typer(help="Inspect and rebuild the read models.", no_args_is_help=True)
 
 EnvOpt = Annotated[str | None, typer.Option("--environment", "-e", help="development, staging or production.")]
 TimeOpt = Annotated[str, typer.Option("--time", "-t", help="ISO 8601 with an offset (e.g. 2026-11-25T14:03:00+01:00), or 'now'.")]
 STATUS_COLUMNS = ["script", "environment", "version", "since", "actor", "kind", "reason", "incident"]
-AT_COLUMNS = ["script", "environment", "version", "since", "until", "set_by"]
 HISTORY_COLUMNS = ["position", "time", "kind", "environment", "version", "previous_version", "actor", "reason", "incident", "label"]
 AUDIT_COLUMNS = ["position", "time", "org", "actor", "kind", "script", "environment", "from_version", "to_version", "keys", "reason", "incident"]
+AUDIT_ROW = (*AUDIT_COLUMNS, "override", "gates")  # JSON rows add these (and details)
 LARGE_LAG = 5000
 
 
@@ -44,7 +44,10 @@ def with_progress(label: str, total: int, work: Callable[[Callable[[str, int], N
 
 
 def read_models(inv: Invocation) -> Any:
-    """The projections of the local store, caught up (with a progress bar if far behind)."""
+    """The local projections, caught up (with a progress bar if far behind); in remote mode
+    the HTTP client, whose server keeps its read models caught up itself."""
+    if inv.remote:
+        return inv.ledger
     from projections.service import Projections
 
     projections = Projections(inv.ledger, inv.settings.projections_path)
@@ -94,11 +97,13 @@ def at(
     projections = read_models(inv)
     if name is None:
         answers = projections.snapshot(org=inv.org, environment=environment, time=instant)
-        if output == Output.table:
-            rows = [{**a, "set_by": f"{a['set_by']['kind']} by {a['set_by']['actor']}" if a["set_by"] else None} for a in answers]
-            emit(rows, output, columns=AT_COLUMNS, message=f"{environment} at {instant.isoformat()}:")
-        else:
+        if output != Output.table:
             emit(answers, output)
+        elif not any(a["version"] is not None for a in answers):
+            typer.echo(f"nothing was deployed to {environment} at {utc_text(instant)}")
+        else:
+            for answer in answers:
+                typer.echo(_describe(answer))
         return
     answer = projections.at(org=inv.org, name=name, environment=environment, time=instant)
     if output == Output.table:
@@ -143,8 +148,8 @@ def audit(
         since=parse_instant(since) if since else None, until=parse_instant(until) if until else None,
         incident=incident,
     )
-    if output in (ListOutput.json, ListOutput.yaml, ListOutput.ndjson, ListOutput.csv):
-        rows = [{c: r[c] for c in AUDIT_COLUMNS} | {"details": r["details"]} for r in rows]
+    if output in (ListOutput.json, ListOutput.yaml, ListOutput.ndjson):
+        rows = [{c: r[c] for c in (*AUDIT_ROW, "details")} for r in rows]
     emit(rows, output, columns=AUDIT_COLUMNS)
 
 
@@ -173,6 +178,7 @@ def projections_rebuild(
 
     inv = invocation()
     projections = Projections(inv.ledger, inv.settings.projections_path)
+    projections.check_names(names or [])
     head = inv.ledger.recorder.max_notification_id() or 0
     with_progress("rebuilding", head, lambda report: projections.rebuild(names or [], progress=report))
     emit(projections.status(), output, message=f"Rebuilt from {head} events.")

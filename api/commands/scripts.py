@@ -9,7 +9,7 @@ import typer
 
 from api.commands.common import ActorOpt, OrgOpt, OutputOpt, emit, invocation, parse_version
 from api.output import Output
-from ledger.content import format_for_filename, parse_content, render_content
+from ledger.content import decode_text, format_for_filename, parse_content, render_content
 
 script_app = typer.Typer(help="Create, show and list scripts.", no_args_is_help=True)
 draft_app = typer.Typer(help="Save a script's draft and publish it as an immutable version.", no_args_is_help=True)
@@ -89,7 +89,8 @@ def draft_save(
     Example: revledger draft save invoice-parser -f workflow.yaml
     """
     inv = invocation(org, actor)
-    content = parse_content(file.read_text(encoding="utf-8"), format_for_filename(file.name), source=str(file))
+    text = decode_text(file.read_bytes(), source=str(file))
+    content = parse_content(text, format_for_filename(file.name), source=str(file))
     view = inv.ledger.save_draft(org=inv.org, name=name, content=content, actor=inv.actor)
     emit(view, output, message=f"Saved the draft of {name} ({view.status}).")
 
@@ -154,16 +155,26 @@ def version_rollback(
     environment: Annotated[str, typer.Option("--environment", "-e", help="Environment to roll back.")] = "production",
     incident: Annotated[str | None, typer.Option(help="Incident or ticket ID, e.g. INC-1042.")] = None,
     reason: Annotated[str | None, typer.Option(help="Why.")] = None,
-    force: Annotated[bool, typer.Option("--force", help="Allow a target never active in this environment.")] = False,
+    force: Annotated[bool, typer.Option("--force", help="Allow a target never active (or quarantined) in this environment.")] = False,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Change nothing: print the plan.")] = False,
     org: OrgOpt = None,
     actor: ActorOpt = None,
     output: OutputOpt = Output.table,
 ) -> None:
-    """Roll an environment back to a known-good version. Recorded as its own event.
+    """Roll an environment back to a known-good version. Recorded as its own event; the version
+    rolled back from is quarantined there.
 
     Example: revledger version rollback invoice-parser --to 0 --incident INC-1042 --reason "error spike"
     """
     inv = invocation(org, actor)
+    if dry_run:
+        from api.commands.environments import print_plan
+
+        plan = inv.ledger.plan_rollback(
+            org=inv.org, name=name, to=parse_version(to, "--to"), environment=environment
+        )
+        print_plan(plan, output)
+        return
     view = inv.ledger.rollback(
         org=inv.org, name=name, to=parse_version(to, "--to"), actor=inv.actor,
         environment=environment, reason=reason, incident=incident, force=force,

@@ -1,0 +1,235 @@
+"""What routes depend on: the services, the caller and its role, and the one writer.
+
+Every command runs on a single writer thread, so SQLite never sees two writers from this
+process (concurrent writers busy-wait and push tail latency up); reads run in the thread
+pool. A command's response is sent only after the read models have applied it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib.metadata
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Annotated, Any, TypeVar
+
+from fastapi import Depends, Header, Request
+from fastapi.responses import JSONResponse
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import BaseModel
+from starlette.concurrency import run_in_threadpool
+
+from api.idempotency import IdempotencyKeyError, IdempotencyStore, StoredResponse, check_key, fingerprint
+from api.problems import BadRequestError
+from api.services import open_ledger
+from api.settings import Settings
+from ledger.access import Principal, UnauthenticatedError
+from ledger.application import Ledger
+from projections.service import Projections
+
+T = TypeVar("T")
+
+#: The installed distribution's version, reported by /health and the OpenAPI document.
+VERSION = importlib.metadata.version("revision-ledger")
+
+
+@dataclass
+class Services:
+    """The long-lived objects of one server process."""
+
+    settings: Settings
+    ledger: Ledger
+    idempotency: IdempotencyStore
+    writer: ThreadPoolExecutor = field(
+        default_factory=lambda: ThreadPoolExecutor(1, thread_name_prefix="revledger-writer")
+    )
+    started: float = field(default_factory=time.monotonic)
+    _local: threading.local = field(default_factory=threading.local)
+
+    def projections(self) -> Projections:
+        """This thread's handle on the read models (SQLite connections stay in their thread)."""
+        handle = getattr(self._local, "projections", None)
+        if handle is None:
+            handle = self._local.projections = Projections(self.ledger, self.settings.projections_path)
+        return handle  # type: ignore[no-any-return]
+
+    async def write(self, work: Callable[[], T]) -> T:
+        """Run ``work`` on the writer thread."""
+        return await asyncio.get_running_loop().run_in_executor(self.writer, work)
+
+    async def read(self, work: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
+        """Run ``work`` in the thread pool."""
+        return await run_in_threadpool(work, *args, **kwargs)
+
+    def catch_up(self) -> int:
+        """Apply new events to the read models (call on the writer thread only)."""
+        return self.projections().catch_up()
+
+    def close(self) -> None:
+        self.writer.shutdown(wait=True)
+        self.idempotency.close()
+        self.ledger.close()
+
+
+def open_services(settings: Settings) -> Services:
+    ledger = open_ledger(settings)
+    return Services(settings, ledger, IdempotencyStore(settings.idempotency_path))
+
+
+def get_services(request: Request) -> Services:
+    return request.app.state.services  # type: ignore[no-any-return]
+
+
+ServicesDep = Annotated[Services, Depends(get_services)]
+
+
+def get_ledger(services: ServicesDep) -> Ledger:
+    return services.ledger
+
+
+LedgerDep = Annotated[Ledger, Depends(get_ledger)]
+
+
+def get_projections(services: ServicesDep) -> Callable[[], Projections]:
+    """The read models, as a callable: call it on the thread that queries them."""
+    return services.projections
+
+
+ProjectionsDep = Annotated[Callable[[], Projections], Depends(get_projections)]
+
+
+# The caller ---------------------------------------------------------------------------
+
+bearer = HTTPBearer(auto_error=False, description="A token printed by `revledger token create`.")
+
+
+@dataclass(frozen=True)
+class Caller:
+    """The authenticated token and the organization the request is for."""
+
+    principal: Principal
+    org: str
+
+    @property
+    def actor(self) -> str:
+        """Recorded as the actor of every change the request makes: the token's name."""
+        return self.principal.name
+
+    def require(self, role: str, action: str) -> None:
+        self.principal.check(self.org, role, action)
+
+
+async def get_caller(
+    services: ServicesDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+    x_organization_id: Annotated[
+        str | None, Header(description="The organization (tenant) the request is for.")
+    ] = None,
+) -> Caller:
+    """401 without a valid token, 400 without an organization, 403 for another org's token."""
+    if credentials is None:
+        raise UnauthenticatedError("missing bearer token: send 'Authorization: Bearer <token>'")
+    principal = await services.read(services.ledger.authenticate, token=credentials.credentials)
+    if not x_organization_id:
+        raise BadRequestError("missing x-organization-id header: name the organization")
+    caller = Caller(principal, x_organization_id)
+    caller.require("viewer", "reading")
+    return caller
+
+
+def _requires(role: str, action: str) -> Callable[..., Any]:
+    async def check(caller: Annotated[Caller, Depends(get_caller)]) -> Caller:
+        caller.require(role, action)
+        return caller
+
+    return check
+
+
+ViewerDep = Annotated[Caller, Depends(get_caller)]
+EditorDep = Annotated[Caller, Depends(_requires("editor", "this change"))]
+AdminDep = Annotated[Caller, Depends(_requires("admin", "managing tokens"))]
+
+
+def mover_role(environment: str) -> str:
+    """Editors move development and staging; production needs a deployer."""
+    return "deployer" if environment == "production" else "editor"
+
+
+async def get_mover(env: str, caller: ViewerDep) -> Caller:
+    caller.require(mover_role(env), f"moving the {env} pointer")
+    return caller
+
+
+MoverDep = Annotated[Caller, Depends(get_mover)]
+
+
+def check_reveal(caller: Caller, reveal: bool) -> None:
+    if reveal:
+        caller.require("admin", "revealing secrets")
+
+
+# Commands -----------------------------------------------------------------------------
+
+
+@dataclass
+class Commands:
+    """Runs one request's command on the writer, answering a retried Idempotency-Key."""
+
+    services: Services
+    caller: Caller
+    key: str | None
+    fingerprint: str
+
+    async def run(
+        self,
+        command: Callable[[], Any],
+        schema: type[BaseModel],
+        status_code: int = 200,
+        *,
+        remember: bool = True,
+    ) -> JSONResponse:
+        """``remember=False`` keeps the response out of the idempotency store (new tokens)."""
+        stored, replayed = await self.services.write(
+            lambda: self._execute(command, schema, status_code, remember)
+        )
+        headers = {"Idempotent-Replayed": "true"} if replayed else None
+        return JSONResponse(stored.body, status_code=stored.status, headers=headers)
+
+    def _execute(
+        self, command: Callable[[], Any], schema: type[BaseModel], status_code: int, remember: bool
+    ) -> tuple[StoredResponse, bool]:
+        store, org = self.services.idempotency, self.caller.org
+        if self.key is not None:
+            first = store.lookup(org, self.key)
+            if first is not None:
+                if first.fingerprint != self.fingerprint:
+                    raise IdempotencyKeyError(
+                        "this Idempotency-Key was used for a different request: nothing was done"
+                    )
+                return first, True
+        body = schema.model_validate(command(), from_attributes=True).model_dump(mode="json")
+        response = StoredResponse(self.fingerprint, status_code, body)
+        if self.key is not None and remember:
+            store.remember(org, self.key, response)
+        self.services.catch_up()
+        return response, False
+
+
+async def get_commands(
+    request: Request,
+    services: ServicesDep,
+    caller: ViewerDep,
+    idempotency_key: Annotated[
+        str | None,
+        Header(description="Retrying with the same key returns the first response and records nothing new."),
+    ] = None,
+) -> Commands:
+    key = check_key(idempotency_key) if idempotency_key is not None else None
+    body = await request.body()
+    return Commands(services, caller, key, fingerprint(request.method, request.url.path, request.url.query, body))
+
+
+CommandsDep = Annotated[Commands, Depends(get_commands)]

@@ -1,0 +1,122 @@
+"""The HTTP API: ``create_app(settings)`` builds the FastAPI application.
+
+Run it with ``revledger serve``. OpenAPI at ``/openapi.json``, interactive docs at ``/docs``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from typing import Any
+
+from fastapi import FastAPI
+from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from api.dependencies import VERSION, Services, open_services
+from api.problems import PROBLEM_JSON, install, problem, problem_response
+from api.routers import audit, config, diffs, environments, health, incidents, logs, reports, scripts, tokens
+from api.settings import Settings, get_settings
+
+log = logging.getLogger("revledger.api")
+
+DESCRIPTION = """\
+Publish, promote, roll back and audit scripts and their configuration over HTTP.
+
+Every route but `/health` and `/ready` needs `Authorization: Bearer <token>` and
+`x-organization-id: <org>`. Errors are RFC 9457 `application/problem+json`.
+Send `Idempotency-Key` on a POST, PUT or PATCH to make a retry safe.
+"""
+
+
+class BodyLimit:
+    """Refuse request bodies over ``limit`` bytes with a 413 problem, declared or streamed."""
+
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope["headers"]).get(b"content-length", b"")
+        if declared.isdigit() and int(declared) > self.limit:
+            response = problem_response(problem(413, self._detail()))
+            await response(scope, receive, send)
+            return
+        received = 0
+
+        async def counting() -> Message:
+            nonlocal received
+            message = await receive()
+            received += len(message.get("body", b""))
+            if received > self.limit:
+                raise HTTPException(413, self._detail())  # routes turn it into a problem
+            return message
+
+        await self.app(scope, counting, send)
+
+    def _detail(self) -> str:
+        return f"request body over {self.limit} bytes: nothing was done"
+
+
+async def keep_caught_up(services: Services, interval: float) -> None:
+    """Apply events written by other processes (a local CLI, say) to the read models."""
+    while True:
+        await asyncio.sleep(interval)
+        try:
+            await services.write(services.catch_up)
+        except Exception:  # noqa: BLE001 - keep following; /ready reports the lag meanwhile
+            log.exception("catching up the read models failed; retrying")
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        services = open_services(settings)
+        await services.write(services.catch_up)
+        app.state.services = services
+        follower = asyncio.create_task(keep_caught_up(services, settings.catch_up_interval))
+        try:
+            yield
+        finally:
+            follower.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await follower
+            services.close()
+
+    app = FastAPI(
+        title="revledger",
+        version=VERSION,
+        description=DESCRIPTION,
+        lifespan=lifespan,
+    )
+    app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
+    install(app)
+    for module in (health, scripts, environments, diffs, config, audit, tokens, logs, incidents, reports):
+        app.include_router(module.router)
+    app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
+    return app
+
+
+def _openapi(app: FastAPI) -> dict[str, Any]:
+    """The generated schema, with error responses documented as application/problem+json."""
+    if app.openapi_schema is None:
+        from fastapi.openapi.utils import get_openapi
+
+        schema = get_openapi(
+            title=app.title, version=app.version, description=app.description, routes=app.routes
+        )
+        for path in schema["paths"].values():
+            for operation in path.values():
+                for status, response in operation.get("responses", {}).items():
+                    content = response.get("content", {})
+                    if status[0] in "45" and "application/json" in content:
+                        content[PROBLEM_JSON] = content.pop("application/json")
+        app.openapi_schema = schema
+    return app.openapi_schema

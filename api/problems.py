@@ -1,0 +1,116 @@
+"""RFC 9457 problem details: the one map between errors and HTTP responses.
+
+The server turns every ``LedgerError`` into ``application/problem+json`` with the error's
+``http_status`` and ``title``, and a ``type`` naming its class; the HTTP client turns that
+``type`` back into the same class, so the CLI prints the same line and exit code in remote
+mode. FastAPI is imported only by :func:`install`, so the client stays light.
+"""
+
+from __future__ import annotations
+
+import re
+from http import HTTPStatus
+from typing import TYPE_CHECKING, Any
+
+from ledger.access import ForbiddenError, UnauthenticatedError
+from ledger.errors import LedgerError
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI, Request
+    from starlette.responses import JSONResponse
+
+PROBLEM_JSON = "application/problem+json"
+TYPE_PREFIX = "urn:revledger:problem:"
+BLANK = "about:blank"
+
+
+class BadRequestError(LedgerError):
+    """A request the API cannot take as sent (a missing header, say)."""
+
+    http_status = 400
+    title = "Bad request"
+
+
+def problem_type(error: type[LedgerError]) -> str:
+    """``NotFoundError`` → ``urn:revledger:problem:not-found``."""
+    words = re.findall(r"[A-Z][a-z0-9]*", error.__name__.removesuffix("Error")) or ["ledger"]
+    return TYPE_PREFIX + "-".join(w.lower() for w in words)
+
+
+def _error_classes(base: type[LedgerError] = LedgerError) -> list[type[LedgerError]]:
+    found = [base]
+    for sub in base.__subclasses__():
+        found.extend(_error_classes(sub))
+    return found
+
+
+def error_class(type_uri: str, status: int) -> type[LedgerError]:
+    """The LedgerError subclass a problem stands for (by ``type``, else by status)."""
+    for cls in _error_classes():
+        if problem_type(cls) == type_uri:
+            return cls
+    by_status: dict[int, type[LedgerError]] = {
+        400: BadRequestError, 401: UnauthenticatedError, 403: ForbiddenError,
+    }
+    return by_status.get(status, LedgerError)
+
+
+def problem(status: int, detail: str, *, title: str | None = None, type_: str = BLANK,
+            **extensions: Any) -> dict[str, Any]:
+    return {
+        "type": type_,
+        "title": title or HTTPStatus(status).phrase,
+        "status": status,
+        "detail": detail,
+        **extensions,
+    }
+
+
+def problem_response(body: dict[str, Any], headers: dict[str, str] | None = None) -> JSONResponse:
+    from starlette.responses import JSONResponse
+
+    return JSONResponse(body, status_code=body["status"], media_type=PROBLEM_JSON, headers=headers)
+
+
+def ledger_problem(error: LedgerError) -> dict[str, Any]:
+    """The problem for a domain error, with its structured detail (``extra()``) as members."""
+    return problem(error.http_status, error.message, title=error.title,
+                   type_=problem_type(type(error)), **error.extra())
+
+
+async def _ledger_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, LedgerError)
+    headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, UnauthenticatedError) else None
+    return problem_response(ledger_problem(exc), headers)
+
+
+async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
+    raw: list[dict[str, Any]] = list(exc.errors())  # type: ignore[attr-defined]
+    errors = [{"loc": list(e.get("loc", ())), "msg": e.get("msg", ""), "type": e.get("type", "")} for e in raw]
+    first = raw[0] if raw else {"msg": "invalid request"}
+    where = ".".join(str(part) for part in first.get("loc", ()))
+    reason = first.get("ctx", {}).get("error") if first.get("type") == "json_invalid" else None
+    message = f"{first['msg']}: {reason}" if reason else first["msg"]
+    detail = f"{where}: {message}" if where else message
+    if len(errors) > 1:
+        detail += f" (and {len(errors) - 1} more)"
+    body = problem(422, detail, title="Invalid request", type_=TYPE_PREFIX + "invalid-request",
+                   errors=errors)
+    return problem_response(body)
+
+
+async def _http_error(request: Request, exc: Exception) -> JSONResponse:
+    status = exc.status_code  # type: ignore[attr-defined]
+    detail = exc.detail if isinstance(exc.detail, str) else HTTPStatus(status).description  # type: ignore[attr-defined]
+    return problem_response(problem(status, detail), getattr(exc, "headers", None))
+
+
+def install(app: FastAPI) -> None:
+    """Register the handlers: domain errors, request validation, and HTTP errors."""
+    from fastapi.exceptions import RequestValidationError
+    from starlette.exceptions import HTTPException
+
+    app.add_exception_handler(LedgerError, _ledger_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(HTTPException, _http_error)
+

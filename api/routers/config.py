@@ -1,0 +1,164 @@
+"""Configuration: tenant variables (``/v1/env``), script overlays and effective config."""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Query, Request
+from fastapi.responses import JSONResponse
+
+from api.dependencies import (
+    CommandsDep,
+    EditorDep,
+    LedgerDep,
+    ProjectionsDep,
+    ServicesDep,
+    ViewerDep,
+    check_reveal,
+)
+from api.routers import problems
+from api.routers.scripts import NamePath
+from api.schemas import (
+    instant,
+    ConfigPublic,
+    ImportPublic,
+    OverlayPublic,
+    OverlayUpdate,
+    VariablePublic,
+    VariableSet,
+)
+from ledger.content import decode_text
+
+router = APIRouter(prefix="/v1", tags=["config"])
+
+KeyPath = Annotated[str, Path(description="Variable name ([A-Za-z_][A-Za-z0-9_]*).", examples=["DB_HOST"])]
+ScopeQuery = Annotated[
+    str | None, Query(description="development, staging or production (default: the base scope).")
+]
+RevealQuery = Annotated[bool, Query(description="Show secret values in full (admin only).")]
+
+
+@router.get("/env", response_model=list[VariablePublic], summary="List tenant variables", responses=problems())
+async def list_variables(
+    caller: ViewerDep, services: ServicesDep, environment: ScopeQuery = None, reveal: RevealQuery = False
+) -> Any:
+    check_reveal(caller, reveal)
+    return await services.read(
+        services.ledger.list_variables, org=caller.org, environment=environment, reveal=reveal
+    )
+
+
+@router.get(
+    "/env/{key}", response_model=VariablePublic, summary="Show a tenant variable", responses=problems(404)
+)
+async def get_variable(
+    key: KeyPath, caller: ViewerDep, services: ServicesDep,
+    environment: ScopeQuery = None, reveal: RevealQuery = False,
+) -> Any:
+    check_reveal(caller, reveal)
+    return await services.read(
+        services.ledger.get_variable, org=caller.org, key=key, environment=environment, reveal=reveal
+    )
+
+
+@router.put("/env/{key}", response_model=VariablePublic, summary="Set a tenant variable", responses=problems())
+async def set_variable(
+    key: KeyPath, body: VariableSet, caller: EditorDep, ledger: LedgerDep, commands: CommandsDep
+) -> JSONResponse:
+    return await commands.run(
+        partial(ledger.set_variable, org=caller.org, key=key, value=body.value, actor=caller.actor,
+                environment=body.environment, secret=body.secret),
+        VariablePublic,
+    )
+
+
+@router.delete(
+    "/env/{key}", response_model=VariablePublic, summary="Delete a tenant variable from one scope",
+    responses=problems(404),
+)
+async def delete_variable(
+    key: KeyPath, caller: EditorDep, ledger: LedgerDep, commands: CommandsDep,
+    environment: ScopeQuery = None,
+) -> JSONResponse:
+    return await commands.run(
+        partial(ledger.delete_variable, org=caller.org, key=key, actor=caller.actor,
+                environment=environment),
+        VariablePublic,
+    )
+
+
+@router.post(
+    "/env/import", response_model=ImportPublic, summary="Import a .env file as one event",
+    responses=problems(413),
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"text/plain": {"schema": {"type": "string"}, "example": "DB_HOST=db.internal\n"}},
+        }
+    },
+)
+async def import_variables(
+    request: Request, caller: EditorDep, ledger: LedgerDep, commands: CommandsDep,
+    environment: ScopeQuery = None,
+    source: Annotated[str, Query(max_length=300, description="Name of the file, for messages and the audit.")] = ".env",
+) -> JSONResponse:
+    text = decode_text(await request.body(), source=source)
+    return await commands.run(
+        partial(ledger.import_variables, org=caller.org, text=text, actor=caller.actor,
+                environment=environment, source=source),
+        ImportPublic,
+    )
+
+
+@router.get(
+    "/scripts/{name}/env", response_model=OverlayPublic, summary="Show a script's overlay",
+    tags=["overlays"], responses=problems(404),
+)
+async def get_overlay(
+    name: NamePath, caller: ViewerDep, services: ServicesDep,
+    environment: ScopeQuery = None, reveal: RevealQuery = False,
+) -> Any:
+    check_reveal(caller, reveal)
+    return await services.read(
+        services.ledger.get_overlay, org=caller.org, name=name, environment=environment, reveal=reveal
+    )
+
+
+@router.patch(
+    "/scripts/{name}/env", response_model=OverlayPublic,
+    summary="Set and delete overlay keys in one event", tags=["overlays"], responses=problems(404),
+)
+async def update_overlay(
+    name: NamePath, body: OverlayUpdate, caller: EditorDep, ledger: LedgerDep, commands: CommandsDep
+) -> JSONResponse:
+    return await commands.run(
+        partial(ledger.update_overlay, org=caller.org, name=name, actor=caller.actor,
+                set_=body.set, delete=body.delete, environment=body.environment),
+        OverlayPublic,
+    )
+
+
+@router.get(
+    "/scripts/{name}/config", response_model=ConfigPublic,
+    summary="Effective config of a script in an environment, with layers", responses=problems(404),
+)
+async def resolve_config(
+    name: NamePath,
+    environment: Annotated[str, Query(description="development, staging or production.")],
+    caller: ViewerDep, services: ServicesDep, projections: ProjectionsDep,
+    reveal: RevealQuery = False,
+    at: Annotated[str | None, Query(description="As it was at this instant (ISO 8601 with offset).")] = None,
+) -> Any:
+    check_reveal(caller, reveal)
+    if at is None:
+        return await services.read(
+            services.ledger.resolve_config, org=caller.org, name=name, environment=environment,
+            reveal=reveal,
+        )
+    moment = instant(at)
+    return await services.read(
+        lambda: projections().config_at(
+            org=caller.org, name=name, environment=environment, time=moment, reveal=reveal
+        )
+    )

@@ -1,0 +1,142 @@
+"""Environment pointers: promote, roll back, and what ran when.
+
+``/v1/scripts/{name}/environments…``, ``/v1/environments/{env}/at`` and ``/v1/status``.
+Lookups answer from the read models, which every write brings up to date before it returns.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Query
+from fastapi.responses import JSONResponse
+
+from api.dependencies import CommandsDep, LedgerDep, MoverDep, ProjectionsDep, ServicesDep, ViewerDep
+from api.routers import problems
+from api.routers.scripts import NamePath
+from api.schemas import (
+    instant,
+    AtPublic,
+    EnvironmentsPublic,
+    HistoryEntryPublic,
+    MovePublic,
+    PlanPublic,
+    PromoteRequest,
+    RollbackRequest,
+    StatusRowPublic,
+)
+from ledger.application import UNSET
+
+router = APIRouter(prefix="/v1", tags=["environments"])
+
+EnvPath = Annotated[str, Path(description="development, staging or production.", examples=["staging"])]
+TimeQuery = Annotated[
+    str, Query(description="ISO 8601 with an offset (e.g. 2026-11-25T14:03:00+01:00), or 'now'.")
+]
+EnvQuery = Annotated[str | None, Query(description="development, staging or production.")]
+
+
+@router.get(
+    "/scripts/{name}/environments", response_model=EnvironmentsPublic,
+    summary="The version each environment runs", responses=problems(404),
+)
+async def environments(name: NamePath, caller: ViewerDep, services: ServicesDep) -> Any:
+    script = await services.read(services.ledger.get_script, org=caller.org, name=name)
+    return {"script": script.name, "environments": script.environments}
+
+
+@router.post(
+    "/scripts/{name}/environments/{env}/promote", response_model=MovePublic | PlanPublic,
+    summary="Point an environment at a version, if the gates pass (or plan it: dry_run)",
+    responses=problems(404, 409),
+)
+async def promote(
+    name: NamePath, env: EnvPath, body: PromoteRequest,
+    caller: MoverDep, ledger: LedgerDep, commands: CommandsDep, services: ServicesDep,
+) -> JSONResponse:
+    if body.dry_run:
+        return JSONResponse(await services.read(
+            ledger.plan_promotion, org=caller.org, name=name, version=body.version, environment=env
+        ))
+    if body.override_gates:
+        caller.require("deployer", "overriding promotion gates")
+    expected = body.expect_current if "expect_current" in body.model_fields_set else UNSET
+    options = {"override_gates": True} if body.override_gates else {}
+    return await commands.run(
+        partial(ledger.promote, org=caller.org, name=name, version=body.version, environment=env,
+                actor=caller.actor, reason=body.reason, expect_current=expected, **options),
+        MovePublic,
+    )
+
+
+@router.post(
+    "/scripts/{name}/environments/{env}/rollback", response_model=MovePublic | PlanPublic,
+    summary="Roll an environment back to a known-good version (or plan it: dry_run)",
+    responses=problems(404, 409),
+)
+async def rollback(
+    name: NamePath, env: EnvPath, body: RollbackRequest,
+    caller: MoverDep, ledger: LedgerDep, commands: CommandsDep, services: ServicesDep,
+) -> JSONResponse:
+    if body.dry_run:
+        return JSONResponse(await services.read(
+            ledger.plan_rollback, org=caller.org, name=name, to=body.to, environment=env
+        ))
+    return await commands.run(
+        partial(ledger.rollback, org=caller.org, name=name, to=body.to, actor=caller.actor,
+                environment=env, reason=body.reason, incident=body.incident, force=body.force),
+        MovePublic,
+    )
+
+
+@router.get(
+    "/scripts/{name}/environments/{env}/at", response_model=AtPublic,
+    summary="What an environment ran at an instant", responses=problems(404),
+)
+async def at(
+    name: NamePath, env: EnvPath, time: TimeQuery, caller: ViewerDep,
+    services: ServicesDep, projections: ProjectionsDep,
+) -> Any:
+    moment = instant(time)
+    return await services.read(
+        lambda: projections().at(org=caller.org, name=name, environment=env, time=moment)
+    )
+
+
+@router.get(
+    "/environments/{env}/at", response_model=list[AtPublic],
+    summary="What every script ran in an environment at an instant", responses=problems(),
+)
+async def snapshot(
+    env: EnvPath, time: TimeQuery, caller: ViewerDep,
+    services: ServicesDep, projections: ProjectionsDep,
+) -> Any:
+    moment = instant(time)
+    return await services.read(
+        lambda: projections().snapshot(org=caller.org, environment=env, time=moment)
+    )
+
+
+@router.get(
+    "/scripts/{name}/history", response_model=list[HistoryEntryPublic],
+    summary="Versions published and pointer moves of a script, newest first", responses=problems(404),
+)
+async def history(
+    name: NamePath, caller: ViewerDep, services: ServicesDep, projections: ProjectionsDep,
+    environment: EnvQuery = None,
+) -> Any:
+    return await services.read(
+        lambda: projections().history(org=caller.org, name=name, environment=environment)
+    )
+
+
+@router.get(
+    "/status", response_model=list[StatusRowPublic],
+    summary="What every script runs in each environment now", responses=problems(),
+)
+async def status(
+    caller: ViewerDep, services: ServicesDep, projections: ProjectionsDep,
+    environment: EnvQuery = None,
+) -> Any:
+    return await services.read(lambda: projections().current(org=caller.org, environment=environment))

@@ -1,0 +1,39 @@
+"""Liveness and readiness: ``/health`` and ``/ready``, without a token."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from eventsourcing.persistence import PersistenceError
+from fastapi import APIRouter
+
+from api.dependencies import VERSION, ServicesDep
+from api.problems import problem, problem_response
+from api.schemas import HealthPublic, ProblemPublic, ReadyPublic
+
+router = APIRouter(tags=["health"])
+
+
+@router.get("/health", response_model=HealthPublic, summary="Liveness: the process is up")
+async def health(services: ServicesDep) -> Any:
+    uptime = round(time.monotonic() - services.started, 3)
+    return {"status": "ok", "version": VERSION, "uptime_seconds": uptime}
+
+
+@router.get(
+    "/ready", response_model=ReadyPublic, summary="Readiness: the store answers, read models caught up",
+    responses={503: {"model": ProblemPublic, "description": "Not ready, with the reason."}},
+)
+async def ready(services: ServicesDep) -> Any:
+    def probe() -> tuple[int, int]:
+        head = services.ledger.recorder.max_notification_id() or 0
+        return head, services.projections().lag()
+
+    try:
+        head, lag = await services.read(probe)
+    except (PersistenceError, OSError) as error:
+        return problem_response(problem(503, f"the event store does not answer: {error}"))
+    if lag > 0:
+        return problem_response(problem(503, f"the read models are {lag} events behind the log"))
+    return {"status": "ready", "head": head, "projections_lag": lag}

@@ -1,0 +1,86 @@
+"""Log records correlated with revisions: ``POST /v1/logs`` and ``GET /v1/logs/summary``.
+
+Records go into a read-model table (not the event log), each annotated with the version and
+config fingerprint in effect for its script and environment at its timestamp.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+from pydantic import Field
+
+from api.dependencies import EditorDep, ProjectionsDep, ServicesDep, ViewerDep
+from api.routers import problems
+from api.schemas import Public, Request, Row
+from ledger.times import parse_instant
+from projections.logs import Logs, parse_duration
+
+router = APIRouter(prefix="/v1/logs", tags=["logs"])
+
+InstantQuery = Annotated[str | None, Query(description="ISO 8601 with an offset.")]
+
+
+class LogBatch(Request):
+    records: list[Any] = Field(
+        max_length=100_000,
+        description="Log records: each an object with timestamp (with offset), script, environment, "
+        "and status or level; optional duration_ms, run_id, message. The first malformed one "
+        "rejects the whole batch (422, with its 1-based `line`).",
+    )
+
+
+class LogImportPublic(Public):
+    source: str
+    imported: int = Field(description="Records added.")
+    duplicates: int = Field(description="Records already imported before, skipped.")
+    scripts: list[str]
+    first: str | None
+    last: str | None
+    batch: str | None
+
+
+class LogSummaryPublic(Row):
+    script: str
+    environment: str
+    since: str | None
+    until: str | None
+    bucket: str | None
+    by_version: list[dict[str, Any]]
+    buckets: list[dict[str, Any]]
+
+
+@router.post(
+    "", response_model=LogImportPublic, summary="Import a batch of log records",
+    responses=problems(413),
+)
+async def import_logs(body: LogBatch, caller: EditorDep, services: ServicesDep) -> Any:
+    def work() -> dict[str, Any]:
+        services.catch_up()  # annotate against every change recorded so far
+        return Logs(services.projections()).import_records(org=caller.org, records=body.records)
+
+    return await services.write(work)
+
+
+@router.get(
+    "/summary", response_model=LogSummaryPublic,
+    summary="Error rate, count and durations per version and per time bucket", responses=problems(404),
+)
+async def summary(
+    caller: ViewerDep,
+    services: ServicesDep,
+    projections: ProjectionsDep,
+    script: Annotated[str, Query(description="Script name.")],
+    environment: Annotated[str, Query(description="development, staging or production.")] = "production",
+    since: InstantQuery = None,
+    until: InstantQuery = None,
+    bucket: Annotated[str | None, Query(description="Bucket size, e.g. 5m (default: about 60 per window).")] = None,
+) -> Any:
+    start, end = (parse_instant(t) if t else None for t in (since, until))
+    size = parse_duration(bucket, "bucket") if bucket else None
+    return await services.read(
+        lambda: Logs(projections()).summary(
+            org=caller.org, name=script, environment=environment, since=start, until=end, bucket=size,
+        )
+    )

@@ -1,0 +1,263 @@
+"""Request and response schemas of the HTTP API.
+
+Requests are strict and forbid unknown fields. Responses (``…Public``) are derived from the
+ledger's views, so a response has exactly the fields of the CLI's JSON for the same
+operation; times are ISO 8601 with an offset, as the CLI prints them.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import types
+from datetime import datetime
+from typing import Annotated, Any, Literal, Union, get_args, get_origin, get_type_hints
+
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, create_model
+
+from ledger.access import IssuedTokenView, TokenView
+from ledger.times import parse_instant
+from ledger.tokens import ROLES
+from ledger.views import (
+    ConfigView,
+    DraftView,
+    ImportView,
+    MoveView,
+    OverlayView,
+    ScriptView,
+    VariableView,
+    VersionView,
+    View,
+)
+
+#: A datetime serialised the way the CLI prints it (``isoformat()``: ``+00:00``, not ``Z``).
+Timestamp = Annotated[datetime, PlainSerializer(lambda t: t.isoformat(), return_type=str)]
+
+Version = Annotated[int, Field(ge=0, description="A version number; 0 = the version production runs.")]
+Text = Annotated[str, Field(max_length=10_000)]
+
+
+#: A ``time``/``since``/``at`` query value as an aware UTC datetime.
+instant = parse_instant
+
+
+class Request(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+class Public(BaseModel):
+    pass
+
+
+# Requests ----------------------------------------------------------------------------
+
+
+class ScriptCreate(Request):
+    name: str = Field(description="A slug: 1-63 of a-z 0-9 . _ -", examples=["invoice-parser"])
+    description: Text = ""
+    tags: list[Annotated[str, Field(max_length=100)]] = Field(default_factory=list, max_length=100)
+
+
+class DraftSave(Request):
+    content: Any = Field(
+        description="A JSON value; or text, which is parsed when format is json or yaml."
+    )
+    format: Literal["json", "yaml", "text"] | None = Field(
+        default=None, description="Default: text for a string, json otherwise."
+    )
+
+
+class PublishRequest(Request):
+    label: Text | None = Field(default=None, examples=["fix-null-customer"])
+    note: Text | None = None
+
+
+class PromoteRequest(Request):
+    version: Version
+    reason: Text | None = None
+    expect_current: Version | None = Field(
+        default=None,
+        description="Refuse (409) unless the pointer is at this version; null = unset. "
+        "Omit to skip the check.",
+    )
+    override_gates: bool = Field(
+        default=False, description="Promote although gates fail (deployer role and a reason required)."
+    )
+    dry_run: bool = Field(default=False, description="Change nothing: answer with the plan.")
+
+
+class RollbackRequest(Request):
+    to: Version = Field(description="Target version; 0 = the version active before the current one.")
+    incident: Text | None = Field(default=None, examples=["INC-1042"])
+    reason: Text | None = None
+    force: bool = Field(default=False, description="Allow a target never active in this environment.")
+    dry_run: bool = Field(default=False, description="Change nothing: answer with the plan.")
+
+
+class VariableSet(Request):
+    value: Text
+    environment: str | None = Field(default=None, description="Default: the base scope.")
+    secret: bool = False
+
+
+class OverlayUpdate(Request):
+    set: dict[str, Text] = Field(default_factory=dict)
+    delete: list[str] = Field(default_factory=list)
+    environment: str | None = Field(default=None, description="Default: the base scope.")
+
+
+class TokenCreate(Request):
+    name: str = Field(examples=["ci-deployer"])
+    role: str = Field(description=f"One of {', '.join(ROLES)}.", examples=["deployer"])
+
+
+# Responses derived from the views -------------------------------------------------
+
+
+def _with_timestamps(annotation: Any) -> Any:
+    if annotation is datetime:
+        return Timestamp
+    if get_origin(annotation) in (Union, types.UnionType):
+        return Union[tuple(_with_timestamps(a) for a in get_args(annotation))]  # noqa: UP007
+    return annotation
+
+
+def public(view: type[View], name: str, doc: str) -> type[Public]:
+    """A response schema with exactly the fields of ``view``."""
+    hints = get_type_hints(view)
+    fields: dict[str, Any] = {}
+    for f in dataclasses.fields(view):  # type: ignore[arg-type]
+        if f.default is not dataclasses.MISSING:
+            default: Any = f.default
+        elif f.default_factory is not dataclasses.MISSING:
+            default = Field(default_factory=f.default_factory)
+        else:
+            default = ...
+        fields[f.name] = (_with_timestamps(hints[f.name]), default)
+    return create_model(name, __base__=Public, __doc__=doc, **fields)
+
+
+ScriptPublic = public(ScriptView, "ScriptPublic", "A script, its draft status and environment pointers.")
+DraftPublic = public(DraftView, "DraftPublic", "The script's saved draft.")
+VersionPublic = public(VersionView, "VersionPublic", "An immutable version.")
+MovePublic = public(MoveView, "MovePublic", "The result of a promote or rollback.")
+VariablePublic = public(VariableView, "VariablePublic", "A tenant variable (masked if secret).")
+ImportPublic = public(ImportView, "ImportPublic", "What a .env import changed.")
+OverlayPublic = public(OverlayView, "OverlayPublic", "A script's overlay in one scope.")
+ConfigPublic = public(ConfigView, "ConfigPublic", "Effective configuration, with each key's layer.")
+TokenPublic = public(TokenView, "TokenPublic", "An API token (never the token itself).")
+IssuedTokenPublic = public(IssuedTokenView, "IssuedTokenPublic", "A new token: shown once.")
+
+
+class EnvironmentsPublic(Public):
+    script: str
+    environments: dict[str, int | None]
+
+
+# Read models (rows of the projections) ---------------------------------------------
+
+
+class Row(Public):
+    model_config = ConfigDict(extra="allow")
+
+
+class StatusRowPublic(Row):
+    script: str
+    environment: str
+    version: int | None
+    since: str | None
+    actor: str | None
+    kind: str | None
+    reason: str | None
+    incident: str | None
+    position: int | None
+
+
+class AtPublic(Row):
+    script: str
+    environment: str
+    time: str
+    version: int | None
+    since: str | None
+    until: str | None
+    set_by: dict[str, Any] | None
+    replaced_by_position: int | None
+
+
+class HistoryEntryPublic(Row):
+    kind: str
+    time: str
+    actor: str
+    version: int | None
+    environment: str | None
+    previous_version: int | None
+    reason: str | None
+    incident: str | None
+    position: int
+
+
+class AuditRowPublic(Row):
+    position: int
+    time: str
+    org: str
+    actor: str
+    kind: str
+    script: str | None
+    environment: str | None
+    from_version: int | None
+    to_version: int | None
+    keys: list[str] | None
+    reason: str | None
+    incident: str | None
+    override: bool
+    gates: list[str] | None
+    details: dict[str, Any] | None
+
+
+# Service ---------------------------------------------------------------------------
+
+
+class HealthPublic(Public):
+    status: Literal["ok"]
+    version: str
+    uptime_seconds: float
+
+
+class ReadyPublic(Public):
+    status: Literal["ready"]
+    head: int = Field(description="Position of the last event in the log.")
+    projections_lag: int = Field(description="Events the read models have yet to apply.")
+
+
+class ProblemPublic(Public):
+    """RFC 9457 problem details."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    errors: list[dict[str, Any]] | None = Field(
+        default=None, description="The validation errors (422 invalid-request only)."
+    )
+
+
+class GatePublic(Public):
+    name: str
+    passed: bool
+    detail: str
+
+
+class PlanPublic(Public):
+    """A dry run: what a promotion or rollback would change, and whether the gates pass."""
+
+    model_config = ConfigDict(extra="allow")
+    script: str
+    environment: str
+    kind: Literal["promote", "rollback"]
+    current: int | None
+    target: int
+    changed: bool
+    diff_summary: str
+    config_changes: list[dict[str, Any]]
+    gates: list[GatePublic]
+    would_pass: bool
+    command: str

@@ -1,0 +1,234 @@
+"""Safe promotion: policy, gates, diffs and dry-run plans. Mixed into the Ledger."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from ledger.config import resolve
+from ledger.content import Content
+from ledger.deployment import Deployment
+from ledger.diffs import content_diff, summary
+from ledger.errors import InvalidInputError, NotFoundError
+from ledger.gates import Gate, GateError, env_references, evaluate
+from ledger.names import ENVIRONMENTS, check_environment, check_org
+from ledger.policy import SETTINGS, Policy, effective, parse_setting
+from ledger.runs import SmokeHistory
+from ledger.script import Script
+
+if TYPE_CHECKING:
+    from ledger.application import Ledger as _Base
+else:
+    _Base = object
+
+DIFF_VIEWS = ("blocks", "code")
+
+
+class SafetyCommands(_Base):
+    """Mixed into :class:`ledger.application.Ledger`."""
+
+    # Policy --------------------------------------------------------------------
+
+    def get_policy(self, *, org: str) -> dict[str, Any]:
+        check_org(org)
+        return effective(self._get(Policy, Policy.create_id(org)))
+
+    def set_policy(self, *, org: str, name: str, value: str, actor: str) -> dict[str, Any]:
+        check_org(org)
+        parsed = parse_setting(name, value)
+        policy = self._get(Policy, Policy.create_id(org)) or Policy(org=org)
+        previous = policy.get(name)
+        if previous != parsed:
+            policy.change(org=org, name=name, value=parsed, previous=previous, actor=actor)
+            self._save(policy)
+        return {"name": name, "value": parsed, "previous": previous, "changed": previous != parsed}
+
+    # Gates ---------------------------------------------------------------------
+
+    def _content(self, script: Script, number: int) -> Content:
+        version = script.get_version(number)
+        assert version is not None
+        return Content(version["format"], version["content"])
+
+    def evaluate_gates(
+        self, org: str, script: Script, number: int, environment: str, target: Deployment | None
+    ) -> list[Gate]:
+        smoke = self._get(SmokeHistory, SmokeHistory.create_id(org, script.name))
+        return evaluate(
+            policy=self.get_policy(org=org),
+            environment=environment,
+            version=number,
+            content=self._content(script, number),
+            config=resolve(self._tenant(org), self._overlay(org, script.name), environment),
+            staging=self._deployment(org, script.name, "staging"),
+            target=target,
+            smoke_passed_versions=smoke.passed_in("staging") if smoke else set(),
+        )
+
+    def check_gates(
+        self,
+        org: str,
+        script: Script,
+        number: int,
+        environment: str,
+        target: Deployment | None,
+        override: bool,
+        reason: str | None,
+    ) -> tuple[list[Gate], list[str] | None]:
+        """Gates of a promotion, and the names overridden; refuses if any fails without override."""
+        if override and not (reason and reason.strip()):
+            raise InvalidInputError("--override-gates needs a --reason saying why")
+        gates = self.evaluate_gates(org, script, number, environment, target)
+        failing = [g for g in gates if not g.passed]
+        if not failing:
+            return gates, None
+        if not override:
+            details = "; ".join(f"{g.name}: {g.detail}" for g in failing)
+            raise GateError(
+                f"promotion of {script.name!r} version {number} to {environment} refused by gates: {details}",
+                gates,
+            )
+        return gates, [g.name for g in failing]
+
+    # Diffs ---------------------------------------------------------------------
+
+    def _side(self, org: str, script: Script, ref: str) -> tuple[str, int | None, Content]:
+        """Content for a diff side: a version number, ``draft`` or an environment name."""
+        if ref == "draft":
+            if script.draft is None:
+                raise NotFoundError(f"script {script.name!r} has no draft")
+            return "draft", None, Content(script.draft["format"], script.draft["content"])
+        if ref in ENVIRONMENTS:
+            deployment = self._deployment(org, script.name, ref)
+            if deployment is None or deployment.current is None:
+                raise NotFoundError(f"{ref} runs no version of {script.name!r}")
+            number = deployment.current
+            return f"{ref} (version {number})", number, self._content(script, number)
+        try:
+            number = int(ref)
+        except ValueError:
+            raise InvalidInputError(
+                f"{ref!r} is not a version number, 'draft' or an environment ({', '.join(ENVIRONMENTS)})"
+            ) from None
+        number = self._resolve_version(org, script, number)
+        return f"version {number}", number, self._content(script, number)
+
+    def diff(self, *, org: str, name: str, old: str, new: str, view: str = "blocks") -> dict[str, Any]:
+        if view not in DIFF_VIEWS:
+            raise InvalidInputError(f"unknown view {view!r}: use blocks or code")
+        script = self._script(org, name)
+        old_label, old_version, old_content = self._side(org, script, old)
+        new_label, new_version, new_content = self._side(org, script, new)
+        result = content_diff(old_content, new_content, view, old_label, new_label)
+        return {"script": name, "from": old_label, "to": new_label,
+                "from_version": old_version, "to_version": new_version, **result}
+
+    def diff_environments(self, *, org: str, name: str, left: str, right: str) -> dict[str, Any]:
+        """Versions on each side, their content diff, and the effective config diff key by key."""
+        check_environment(left)
+        check_environment(right)
+        script = self._script(org, name)
+        versions = {env: (d.current if (d := self._deployment(org, name, env)) else None) for env in (left, right)}
+        content: dict[str, Any] = {"identical": versions[left] == versions[right]}
+        if versions[left] is not None and versions[right] is not None:
+            content = content_diff(
+                self._content(script, versions[left]), self._content(script, versions[right]),
+                "code", f"{left} (version {versions[left]})", f"{right} (version {versions[right]})",
+            )
+        tenant, overlay = self._tenant(org), self._overlay(org, name)
+        a, b = resolve(tenant, overlay, left), resolve(tenant, overlay, right)
+        config = []
+        for key in sorted(set(a) | set(b)):
+            sides = {}
+            for env, resolved in ((left, a), (right, b)):
+                var = resolved.get(key)
+                sides[env] = None if var is None else {
+                    "layer": var.layer, "secret": var.secret, "fingerprint": var.fingerprint,
+                    **({} if var.secret else {"value": var.value}),
+                }
+            if key not in a:
+                status = "added"
+            elif key not in b:
+                status = "removed"
+            else:
+                status = "same" if a[key].value == b[key].value else "changed"
+            config.append({"key": key, "status": status, left: sides[left], right: sides[right]})
+        return {"script": name, "left": left, "right": right,
+                "left_version": versions[left], "right_version": versions[right],
+                "content": content, "config": config}
+
+    # Plans (dry runs) ----------------------------------------------------------
+
+    def _config_changes(
+        self, org: str, script: Script, current: int | None, target: int, environment: str
+    ) -> list[dict[str, Any]]:
+        """Env keys that differ between what runs now and what will run (fingerprints only)."""
+        config = resolve(self._tenant(org), self._overlay(org, script.name), environment)
+        used_now = set(env_references(self._content(script, current))) if current else set()
+        used_next = set(env_references(self._content(script, target)))
+
+        def state(key: str, used: set[str]) -> str | None:
+            if key not in used:
+                return None
+            return config[key].fingerprint if key in config else "missing"
+
+        changes = []
+        for key in sorted(used_now | used_next):
+            now, after = state(key, used_now), state(key, used_next)
+            if now != after:
+                changes.append({"key": key, "now": now, "next": after})
+        return changes
+
+    def _plan(self, org: str, script: Script, deployment: Deployment | None, environment: str,
+              target: int, kind: str, gates: list[Gate], command: str) -> dict[str, Any]:
+        current = deployment.current if deployment else None
+        diff = None
+        if current is not None:
+            diff = content_diff(self._content(script, current), self._content(script, target),
+                                "code", f"version {current}", f"version {target}")
+        org_flag = "" if org == "default" else f" --org {org}"
+        return {
+            "script": script.name, "environment": environment, "kind": kind,
+            "current": current, "target": target, "changed": current != target,
+            "diff_summary": summary(diff) if diff else "nothing runs there yet",
+            "changes": diff["changes"] if diff else [],
+            "config_changes": self._config_changes(org, script, current, target, environment),
+            "gates": [g.to_dict() for g in gates],
+            "would_pass": all(g.passed for g in gates),
+            "command": command + org_flag,
+        }
+
+    def plan_promotion(self, *, org: str, name: str, version: int, environment: str) -> dict[str, Any]:
+        check_environment(environment)
+        script = self._script(org, name)
+        number = self._resolve_version(org, script, version)
+        deployment = self._deployment(org, name, environment)
+        gates = self.evaluate_gates(org, script, number, environment, deployment)
+        expect = deployment.current if deployment and deployment.current is not None else "none"
+        command = f"revledger promote {name} --version {number} --to {environment} --expect-current {expect}"
+        return self._plan(org, script, deployment, environment, number, "promote", gates, command)
+
+    def plan_rollback(self, *, org: str, name: str, to: int, environment: str = "production") -> dict[str, Any]:
+        check_environment(environment)
+        script = self._script(org, name)
+        deployment = self._deployment(org, name, environment)
+        if deployment is None:
+            raise NotFoundError(f"{environment} has never run {name!r}: nothing to roll back")
+        target = deployment.rollback_target(to)
+        self._resolve_version(org, script, target)
+        gates = [
+            Gate("known_good", deployment.was_active(target),
+                 f"version {target} {'ran' if deployment.was_active(target) else 'never ran'} in {environment}"),
+            Gate("not_quarantined", target not in deployment.quarantined,
+                 f"version {target} {'is' if target in deployment.quarantined else 'is not'} quarantined in {environment}"),
+        ]
+        command = f"revledger version rollback {name} --to {target} --environment {environment}"
+        plan = self._plan(org, script, deployment, environment, target, "rollback", gates, command)
+        since, until = deployment.last_active(target)
+        plan["target_last_active"] = {
+            "since": since.isoformat() if since else None,
+            "until": until.isoformat() if until else None,
+        }
+        return plan
+
+
+__all__ = ["SETTINGS", "SafetyCommands"]

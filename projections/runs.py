@@ -1,0 +1,69 @@
+"""Smoke runs of every script, newest first: ``revledger runs list``."""
+
+from __future__ import annotations
+
+from functools import singledispatchmethod
+from typing import Any
+
+from eventsourcing.persistence import Tracking
+from eventsourcing.projection import Projection
+
+from ledger.runs import Run
+from ledger.times import utc_text
+from projections.view import TrackedView
+
+
+class RunsView(TrackedView):
+    tables = ("runs",)
+
+    def create_tables(self) -> None:
+        self.db.execute(
+            "CREATE TABLE IF NOT EXISTS runs ("
+            " run_id TEXT PRIMARY KEY, org TEXT NOT NULL, script TEXT NOT NULL, version INTEGER NOT NULL,"
+            " environment TEXT NOT NULL, status TEXT NOT NULL, actor TEXT NOT NULL, started_at TEXT NOT NULL,"
+            " finished_at TEXT, duration_ms INTEGER, input_sha256 TEXT, output_sha256 TEXT, error TEXT,"
+            " started_position INTEGER NOT NULL, finished_position INTEGER)"
+        )
+        self.db.execute(
+            "CREATE INDEX IF NOT EXISTS runs_by_script ON runs (org, script, started_position)"
+        )
+
+    def started(self, e: Run.RunStarted, position: int) -> None:
+        self.db.execute(
+            "INSERT INTO runs (run_id, org, script, version, environment, status, actor, started_at,"
+            " input_sha256, started_position) VALUES (?, ?, ?, ?, ?, 'started', ?, ?, ?, ?)",
+            [str(e.originator_id), e.org, e.script, e.version, e.environment, e.actor,
+             utc_text(e.timestamp), e.input_sha256, position],
+        )
+
+    def finished(self, e: Run.RunFinished, position: int) -> None:
+        self.db.execute(
+            "UPDATE runs SET status = ?, finished_at = ?, duration_ms = ?, output_sha256 = ?, error = ?,"
+            " finished_position = ? WHERE run_id = ?",
+            [e.status, utc_text(e.timestamp), e.duration_ms, e.output_sha256, e.error, position,
+             str(e.originator_id)],
+        )
+
+    def list(self, org: str, script: str) -> list[dict[str, Any]]:
+        return list(self.db.query(
+            "SELECT * FROM runs WHERE org = ? AND script = ? ORDER BY started_position DESC", [org, script]
+        ))
+
+
+class Runs(Projection[RunsView]):
+    name = "runs"
+    topics = (Run.RunStarted.TOPIC, Run.RunFinished.TOPIC)
+
+    @singledispatchmethod
+    def process_event(self, domain_event: Any, tracking: Tracking) -> None:
+        self.view.insert_tracking(tracking)
+
+    @process_event.register
+    def _(self, domain_event: Run.RunStarted, tracking: Tracking) -> None:
+        self.view.started(domain_event, tracking.notification_id)
+        self.view.insert_tracking(tracking)
+
+    @process_event.register
+    def _(self, domain_event: Run.RunFinished, tracking: Tracking) -> None:
+        self.view.finished(domain_event, tracking.notification_id)
+        self.view.insert_tracking(tracking)
