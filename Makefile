@@ -35,7 +35,7 @@ $(STAMP): pyproject.toml
 	@touch $@
 
 demo: $(STAMP)
-	REVLEDGER=$(BIN)/revledger DEMO_HOME=$(DEMO_HOME) bash scripts/demo.sh
+	REVLEDGER=$(BIN)/revledger DEMO_HOME=$(DEMO_HOME) DEMO_SERVE=$(DEMO_SERVE) DEMO_PORT=$(DEMO_PORT) bash scripts/demo.sh
 
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

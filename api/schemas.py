@@ -82,6 +82,8 @@ class PromoteRequest(Request):
     override_gates: bool = Field(
         default=False, description="Promote although gates fail (deployer role and a reason required)."
     )
+    incident: Text | None = Field(default=None, examples=["INC-1042"],
+                                  description="Incident the promotion is for (shows in its timeline).")
     dry_run: bool = Field(default=False, description="Change nothing: answer with the plan.")
 
 

@@ -235,8 +235,10 @@ class Ledger(AccessCommands, ConfigurationCommands, SafetyCommands, RunCommands,
         reason: str | None = None,
         expect_current: int | None = UNSET,
         override_gates: bool = False,
+        incident: str | None = None,
     ) -> MoveView:
-        """Move a pointer after the gates pass (or, with a reason, are overridden)."""
+        """Move a pointer after the gates pass (or, with a reason, are overridden); ``incident``
+        tags the move (an override during an incident, say) for the incident's timeline."""
         check_environment(environment)
         script = self._script(org, name)
         number = self._resolve_version(org, script, version)
@@ -252,7 +254,9 @@ class Ledger(AccessCommands, ConfigurationCommands, SafetyCommands, RunCommands,
             _gates, overridden = self.check_gates(
                 org, script, number, environment, existing, override_gates, reason
             )
-        changed = deployment.promote(number, actor=actor, reason=reason, overridden_gates=overridden)
+        changed = deployment.promote(
+            number, actor=actor, reason=reason, incident=incident, overridden_gates=overridden
+        )
         position = self._save(deployment) if changed else None
         return MoveView(
             script=name,
@@ -263,6 +267,7 @@ class Ledger(AccessCommands, ConfigurationCommands, SafetyCommands, RunCommands,
             changed=changed,
             actor=actor,
             reason=reason,
+            incident=incident,
             overridden_gates=overridden or [],
             time=deployment.modified_on if changed else None,
             position=position,

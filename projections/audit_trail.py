@@ -13,6 +13,7 @@ from eventsourcing.projection import Projection
 
 from ledger.config import fingerprint
 from ledger.deployment import Deployment
+from ledger.incidents import Incident
 from ledger.policy import Policy
 from ledger.runs import Run
 from ledger.tokens import ApiToken
@@ -21,7 +22,7 @@ from ledger.times import utc_text
 from ledger.variables import Overlay, TenantVariables
 from projections.view import TrackedView
 
-KINDS = ("script", "draft", "publish", "promote", "rollback", "env", "overlay", "run", "policy", "token")
+KINDS = ("script", "draft", "publish", "promote", "rollback", "env", "overlay", "run", "policy", "token", "incident")
 COLUMNS = (
     "position", "time", "org", "actor", "kind", "script", "environment",
     "from_version", "to_version", "keys", "reason", "incident", "override", "gates",
@@ -76,6 +77,12 @@ class AuditView(TrackedView):
             f"INSERT INTO audit ({', '.join(row)}) VALUES ({', '.join('?' for _ in row)})",
             list(row.values()),
         )
+
+    def has_script(self, org: str, script: str) -> bool:
+        """Whether the script was registered (an index seek, unlike loading the aggregate)."""
+        return self.db.execute(
+            "SELECT 1 FROM audit WHERE org = ? AND script = ? AND kind = 'script' LIMIT 1", [org, script]
+        ).fetchone() is not None
 
     def rows(
         self,
@@ -142,6 +149,8 @@ class AuditTrail(Projection[AuditView]):
         Policy.PolicyChanged.TOPIC,
         ApiToken.TokenIssued.TOPIC,
         ApiToken.TokenRevoked.TOPIC,
+        Incident.Opened.TOPIC,
+        Incident.Closed.TOPIC,
     )
 
     @singledispatchmethod
@@ -238,3 +247,16 @@ class AuditTrail(Projection[AuditView]):
     def _(self, domain_event: ApiToken.TokenRevoked, tracking: Tracking) -> None:
         e = domain_event
         self._record(e, tracking, "token", details={"name": e.name, "role": e.role, "action": "revoked"})
+
+    @process_event.register
+    def _(self, domain_event: Incident.Opened, tracking: Tracking) -> None:
+        e = domain_event  # ``started`` unset means impact started when it was opened
+        self._record(e, tracking, "incident", details={
+            "action": "opened", "title": e.title, "started": e.started or utc_text(e.timestamp),
+            "scripts": e.scripts,
+        })
+
+    @process_event.register
+    def _(self, domain_event: Incident.Closed, tracking: Tracking) -> None:
+        e = domain_event
+        self._record(e, tracking, "incident", details={"action": "closed", "resolution": e.resolution})

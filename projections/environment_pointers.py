@@ -51,16 +51,16 @@ class PointersView(TrackedView):
         key = [event.org, event.script, event.environment]
         moved_at = utc_text(event.timestamp)
         current = self.db.execute(
-            "SELECT since FROM pointers WHERE org = ? AND script = ? AND environment = ?", key
+            "SELECT since, position FROM pointers WHERE org = ? AND script = ? AND environment = ?", key
         ).fetchone()
         # Clocks of different writers can disagree: never let an interval start before the
         # one it replaces, so intervals of one pointer never overlap.
         valid_from = max(moved_at, current[0]) if current else moved_at
-        self.db.execute(
-            "UPDATE pointer_intervals SET valid_to = ?, end_position = ?"
-            " WHERE org = ? AND script = ? AND environment = ? AND valid_to IS NULL",
-            [valid_from, position, *key],
-        )
+        if current:  # close the open interval, found by its key: O(log n), however long the history
+            self.db.execute(
+                "UPDATE pointer_intervals SET valid_to = ?, end_position = ? WHERE start_position = ?",
+                [valid_from, position, current[1]],
+            )
         row = [event.version, valid_from, event.actor, event.kind, event.reason, event.incident]
         self.db.execute(
             "INSERT INTO pointer_intervals (org, script, environment, version, valid_from,"

@@ -11,13 +11,13 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from ledger.errors import InvalidInputError
-from ledger.names import ENVIRONMENTS, check_script_name
+from ledger.names import check_environment, check_script_name
 from ledger.times import utc_text
 
 #: A record is an error when its status or its level is one of these (case-insensitive).
@@ -75,6 +75,13 @@ def _required(record: dict[str, Any], key: str) -> str:
     return text
 
 
+def _checked(check: Callable[[str], str], value: str) -> str:
+    try:
+        return check(value)
+    except InvalidInputError as error:
+        raise ValueError(error.message) from None
+
+
 def validate_record(record: Any) -> LogRecord:
     """One record, checked field by field; raises ValueError saying what is wrong."""
     if not isinstance(record, dict):
@@ -86,14 +93,8 @@ def validate_record(record: Any) -> LogRecord:
         raise ValueError(f"timestamp {stamp!r} is not ISO 8601") from None
     if moment.tzinfo is None:
         raise ValueError(f"timestamp {stamp!r} has no offset (add one, e.g. Z or +01:00)")
-    script = _required(record, "script")
-    try:
-        check_script_name(script)
-    except InvalidInputError as error:
-        raise ValueError(error.message) from None
-    environment = _required(record, "environment")
-    if environment not in ENVIRONMENTS:
-        raise ValueError(f"unknown environment {environment!r}: use one of {', '.join(ENVIRONMENTS)}")
+    script = _checked(check_script_name, _required(record, "script"))
+    environment = _checked(check_environment, _required(record, "environment"))
     status, level = _text(record, "status"), _text(record, "level")
     if status is None and level is None:
         raise ValueError("a record needs a 'status' or a 'level'")

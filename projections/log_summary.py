@@ -16,68 +16,86 @@ from ledger.times import utc_text
 from projections.buckets import bucket_seconds, bucket_start, elapsed, format_duration, percentile, rate
 
 if TYPE_CHECKING:
-    from projections.logs import Logs
+    from projections.logs import Logs as _Base
+else:
+    _Base = object
 
 
-def summarise(
-    logs: Logs,
-    *,
-    org: str,
-    name: str,
-    environment: str,
-    since: datetime | None = None,
-    until: datetime | None = None,
-    bucket: timedelta | None = None,
-) -> dict[str, Any]:
-    """The summary over [since, until] (default: the script's first to last record)."""
-    check_org(org)
-    check_environment(environment)
-    logs.projections.ledger.get_script(org=org, name=name)
-    logs.refresh(org)
-    first, last = logs.span(org, environment, name)
-    start = utc_text(since) if since else first
-    end = utc_text(until) if until else last
-    result: dict[str, Any] = {
-        "script": name, "environment": environment, "since": start, "until": end,
-        "bucket": None, "count": 0, "errors": 0, "error_rate": None,
-        "by_version": [], "buckets": [], "intervals": [],
-    }
-    if start is None or end is None:
+class LogSummary(_Base):
+    """Mixed into :class:`projections.logs.Logs`."""
+
+    def summary(
+        self,
+        *,
+        org: str,
+        name: str,
+        environment: str,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        bucket: timedelta | None = None,
+    ) -> dict[str, Any]:
+        """The summary over [since, until] (default: the script's first to last record)."""
+        check_org(org)
+        check_environment(environment)
+        self.projections.ledger.get_script(org=org, name=name)
+        self.refresh(org)
+        first, last = self.span(org, environment, name)
+        start = utc_text(since) if since else first
+        end = utc_text(until) if until else last
+        result: dict[str, Any] = {
+            "script": name, "environment": environment, "since": start, "until": end,
+            "bucket": None, "count": 0, "errors": 0, "error_rate": None,
+            "by_version": [], "buckets": [], "intervals": [],
+        }
+        if start is None or end is None:
+            return result
+        if end < start:
+            raise InvalidInputError("--until is before --since")
+        step = bucket_seconds(elapsed(start, end), bucket)
+        result["bucket"] = format_duration(step)
+        versions: dict[int | None, dict[str, Any]] = {}
+        cells: dict[tuple[str, int | None], dict[str, Any]] = {}
+        stretches: dict[int | None, dict[str, Any]] = {}
+        for row in self.records(org, environment=environment, since=start, until=end, scripts=[name]):
+            error, duration, version = row["error"], row["duration_ms"], row["version"]
+            result["count"] += 1
+            result["errors"] += error
+            by_version = versions.setdefault(version, _group(version))
+            at = bucket_start(row["ts"], step)
+            cell = cells.setdefault((at, version), {"start": at, "version": version, "count": 0, "errors": 0})
+            stretch = stretches.setdefault(
+                row["interval_position"], {**_group(version), "interval_position": row["interval_position"]}
+            )
+            for group in (by_version, cell, stretch):
+                group["count"] += 1
+                group["errors"] += error
+            if duration is not None:
+                by_version["durations"].append(duration)
+                stretch["durations"].append(duration)
+        result["error_rate"] = rate(result["errors"], result["count"])
+        result["by_version"] = [_stats(v) for v in sorted(versions.values(), key=_by_version)]
+        result["buckets"] = [
+            {**cell, "error_rate": rate(cell["errors"], cell["count"])}
+            for cell in sorted(cells.values(), key=lambda c: (c["start"], *_by_version(c)))
+        ]
+        result["intervals"] = [
+            {**self._interval(stretch["interval_position"]), **_stats(stretch)}
+            for stretch in sorted(stretches.values(), key=lambda s: s["interval_position"] or 0)
+        ]
         return result
-    if end < start:
-        raise InvalidInputError("--until is before --since")
-    step = bucket_seconds(elapsed(start, end), bucket)
-    result["bucket"] = format_duration(step)
-    versions: dict[int | None, dict[str, Any]] = {}
-    cells: dict[tuple[str, int | None], dict[str, Any]] = {}
-    stretches: dict[int | None, dict[str, Any]] = {}
-    for row in logs.records(org, environment=environment, since=start, until=end, scripts=[name]):
-        error, duration, version = row["error"], row["duration_ms"], row["version"]
-        result["count"] += 1
-        result["errors"] += error
-        by_version = versions.setdefault(version, _group(version))
-        at = bucket_start(row["ts"], step)
-        cell = cells.setdefault((at, version), {"start": at, "version": version, "count": 0, "errors": 0})
-        stretch = stretches.setdefault(
-            row["interval_position"], {**_group(version), "interval_position": row["interval_position"]}
-        )
-        for group in (by_version, cell, stretch):
-            group["count"] += 1
-            group["errors"] += error
-        if duration is not None:
-            by_version["durations"].append(duration)
-            stretch["durations"].append(duration)
-    result["error_rate"] = rate(result["errors"], result["count"])
-    result["by_version"] = [_stats(v) for v in sorted(versions.values(), key=_by_version)]
-    result["buckets"] = [
-        {**cell, "error_rate": rate(cell["errors"], cell["count"])}
-        for cell in sorted(cells.values(), key=lambda c: (c["start"], *_by_version(c)))
-    ]
-    result["intervals"] = [
-        {**_interval(logs, stretch["interval_position"]), **_stats(stretch)}
-        for stretch in sorted(stretches.values(), key=lambda s: s["interval_position"] or 0)
-    ]
-    return result
+
+    def _interval(self, position: int | None) -> dict[str, Any]:
+        """When the pointer interval a stretch of records fell in began and ended, and who set it."""
+        found: dict[str, Any] = {"since": None, "until": None, "set_by": None, "interval_position": position}
+        if position is None:
+            return found
+        row = self.db.execute(
+            "SELECT valid_from, valid_to, kind, actor, incident FROM pointer_intervals WHERE start_position = ?",
+            [position],
+        ).fetchone()
+        if row is not None:  # else the pointer model is being rebuilt: refresh will fill it back in
+            found.update(since=row[0], until=row[1], set_by={"kind": row[2], "actor": row[3], "incident": row[4]})
+        return found
 
 
 def _group(version: int | None) -> dict[str, Any]:
@@ -96,17 +114,3 @@ def _stats(group: dict[str, Any]) -> dict[str, Any]:
         "error_rate": rate(group["errors"], group["count"]),
         "p50_ms": percentile(durations, 50), "p95_ms": percentile(durations, 95),
     }
-
-
-def _interval(logs: Logs, position: int | None) -> dict[str, Any]:
-    """When the pointer interval a stretch of records fell in began and ended, and who set it."""
-    found = {"since": None, "until": None, "set_by": None, "interval_position": position}
-    if position is None:
-        return found
-    row = logs.db.execute(
-        "SELECT valid_from, valid_to, kind, actor, incident FROM pointer_intervals WHERE start_position = ?",
-        [position],
-    ).fetchone()
-    if row is not None:  # else the pointer model is being rebuilt: refresh will fill it back in
-        found.update(since=row[0], until=row[1], set_by={"kind": row[2], "actor": row[3], "incident": row[4]})
-    return found

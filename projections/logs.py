@@ -14,14 +14,14 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from ledger.errors import NotFoundError
 from ledger.names import check_org
 from ledger.variables import Overlay, TenantVariables
 from projections.log_records import MalformedLogError, NotJson, json_lines, validate_record
-from projections.log_summary import summarise
+from projections.log_summary import LogSummary
 from projections.view import exclusive
 
 if TYPE_CHECKING:
@@ -64,8 +64,9 @@ class Annotator:
         return interval["version"], interval["start_position"], self._fingerprints[key]
 
 
-class Logs:
-    """Import, annotate, query and summarise the log records of one ledger's projections."""
+class Logs(LogSummary):
+    """Import, annotate and query the log records of one ledger's projections (and summarise
+    them: :class:`~projections.log_summary.LogSummary`)."""
 
     def __init__(self, projections: Projections) -> None:
         self.projections = projections
@@ -275,17 +276,3 @@ class Logs:
             [org, environment, script],
         ).fetchone()
         return first, last
-
-    def summary(
-        self,
-        *,
-        org: str,
-        name: str,
-        environment: str,
-        since: datetime | None = None,
-        until: datetime | None = None,
-        bucket: timedelta | None = None,
-    ) -> dict[str, Any]:
-        """Error rate, count and durations per version, bucket and stretch (see ``log_summary``)."""
-        return summarise(self, org=org, name=name, environment=environment,
-                         since=since, until=until, bucket=bucket)

@@ -10,7 +10,7 @@ from typing import Any
 from eventsourcing.projection import Projection
 
 from ledger.application import Ledger
-from ledger.errors import InvalidInputError
+from ledger.errors import InvalidInputError, NotFoundError
 from ledger.names import check_environment, check_org, check_script_name
 from ledger.times import utc_text
 from ledger.variables import Overlay, TenantVariables
@@ -94,11 +94,15 @@ class Projections:
             for row in self.pointers.view.current(org, environment)
         ]
 
-    def at(self, *, org: str, name: str, environment: str, time: datetime) -> dict[str, Any]:
+    def _check_script(self, org: str, name: str) -> None:
         check_org(org)
         check_script_name(name)
+        if not self.audit_trail.view.has_script(org, name):
+            raise NotFoundError(f"unknown script {name!r}")
+
+    def at(self, *, org: str, name: str, environment: str, time: datetime) -> dict[str, Any]:
         check_environment(environment)
-        self.ledger.get_script(org=org, name=name)  # unknown script is an error, not "nothing"
+        self._check_script(org, name)  # an unknown script is an error, not "nothing"
         return self._at(org, name, environment, time)
 
     def snapshot(self, *, org: str, environment: str, time: datetime) -> list[dict[str, Any]]:
@@ -136,7 +140,7 @@ class Projections:
         check_org(org)
         if environment is not None:
             check_environment(environment)
-        self.ledger.get_script(org=org, name=name)
+        self._check_script(org, name)
         rows = self.audit_trail.view.rows(org, script=name, kinds=HISTORY_KINDS, newest_first=True)
         entries = []
         for row in rows:
@@ -183,7 +187,7 @@ class Projections:
 
     def runs(self, *, org: str, name: str) -> list[dict[str, Any]]:
         check_org(org)
-        self.ledger.get_script(org=org, name=name)
+        self._check_script(org, name)
         return self.runs_model.view.list(org, name)
 
     def config_at(

@@ -11,6 +11,8 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 REVLEDGER="${REVLEDGER:-.venv/bin/revledger}"
+PYTHON="$(dirname "$REVLEDGER")/python"
+export REVLEDGER_RUNNER="${REVLEDGER_RUNNER:-$PYTHON examples/runner.py}"  # the example smoke runner
 DEMO_HOME="${DEMO_HOME:-.revledger-demo}"
 EXAMPLE=examples/invoice-parser
 SCRIPT=invoice-parser
@@ -68,15 +70,19 @@ step "4. Save the workflow (YAML blocks with {{ env.X }} references) as a draft 
 run draft save "$SCRIPT" -f "$EXAMPLE/v1.yaml" --actor alice
 run draft publish "$SCRIPT" --name initial --note "extract vendor, total, due date" --actor alice -o json
 
-step "5. Promote v1: development -> staging -> production"
+step "5. Promote v1: development -> staging -> production (gates checked at each step)"
 run promote "$SCRIPT" --version 1 --to development --actor alice
 run promote "$SCRIPT" --version 1 --to staging --actor alice -o json
 run promote "$SCRIPT" --version 1 --to production --expect-current none \
     --reason "first release" --actor bob -o json
 
-step "6. Publish v2 and promote it the same way"
+BEFORE_V2="$("$PYTHON" -c 'from datetime import datetime, UTC; print(datetime.now(UTC).isoformat())')"
+
+step "6. Publish v2, see what it changes, plan the promotion, then promote it the same way"
 run draft save "$SCRIPT" -f "$EXAMPLE/v2.yaml" --actor alice
 run draft publish "$SCRIPT" --name add-urgency --note "classify urgency" --actor alice -o json
+run diff "$SCRIPT" 1 2
+run promote "$SCRIPT" --version 2 --to production --dry-run
 run promote "$SCRIPT" --version 2 --to development --actor alice -o json
 run promote "$SCRIPT" --version 2 --to staging --actor alice -o json
 run promote "$SCRIPT" --version 2 --to production --expect-current 1 \
@@ -97,7 +103,19 @@ if [ "$code" -ne 3 ]; then
 fi
 echo "exit code $code: nothing changed"
 
-step "9. Where things stand"
+step "9. Rollback checklist: smoke-run the rolled-back version, pinned, with the effective env"
+run run "$SCRIPT" --environment production --version 1 --env --input "@$EXAMPLE/smoke.json" \
+    --result --save "$DEMO_HOME/smoke-INC-1" --actor carol
+run runs list "$SCRIPT"
+
+step "10. What ran when, and who moved it"
+run history "$SCRIPT" --environment production
+run at "$SCRIPT" --environment production --time "$BEFORE_V2"
+run at "$SCRIPT" --environment production --time now
+run status
+run audit --incident INC-1
+
+step "11. Where things stand"
 run script get "$SCRIPT"
 run version list "$SCRIPT"
 run version get "$SCRIPT" 0          # version 0 = the version production runs
@@ -105,3 +123,19 @@ run config resolve "$SCRIPT" --environment production -o yaml
 
 printf '\nDone. Explore the same store with:\n  REVLEDGER_HOME=%s REVLEDGER_ORG=%s %s script get %s\n' \
     "$DEMO_HOME" "$REVLEDGER_ORG" "$REVLEDGER" "$SCRIPT"
+
+if [ "${DEMO_SERVE:-1}" = "0" ]; then exit 0; fi
+
+step "12. Serve the API over this history (Ctrl-C to stop)"
+TOKEN="$("$REVLEDGER" token create --org "$REVLEDGER_ORG" --role admin --name "demo-admin-$(date +%s)" \
+    --actor demo -o json | "$PYTHON" -c 'import json, sys; print(json.load(sys.stdin)["token"])')"
+URL="http://${DEMO_HOST:-127.0.0.1}:${DEMO_PORT:-8080}"
+cat <<INFO
+API:        $URL   (docs: $URL/docs)
+Admin token (shown once): $TOKEN
+Try:
+  curl -s $URL/health
+  curl -s -H "Authorization: Bearer $TOKEN" -H "x-organization-id: $REVLEDGER_ORG" \\
+       "$URL/v1/scripts/$SCRIPT/environments/production/at?time=now"
+INFO
+exec "$REVLEDGER" serve --host "${DEMO_HOST:-127.0.0.1}" --port "${DEMO_PORT:-8080}"

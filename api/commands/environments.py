@@ -9,6 +9,7 @@ import typer
 from api.commands.common import ActorOpt, OrgOpt, OutputOpt, emit, invocation, parse_version
 from api.output import Output
 from ledger.application import UNSET
+from ledger.errors import LedgerError
 
 MOVE_COLUMNS = ["script", "environment", "version", "previous_version", "changed", "reason", "actor", "time"]
 
@@ -24,6 +25,7 @@ def promote(
     ] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Change nothing: print the plan (diff, config changes, gates, command).")] = False,
     override_gates: Annotated[bool, typer.Option("--override-gates", help="Promote although gates fail (needs --reason; recorded).")] = False,
+    incident: Annotated[str | None, typer.Option(help="Incident or ticket ID the promotion is for, e.g. INC-1042.")] = None,
     org: OrgOpt = None,
     actor: ActorOpt = None,
     output: OutputOpt = Output.table,
@@ -32,6 +34,7 @@ def promote(
 
     Example: revledger promote invoice-parser --version 4 --to staging --expect-current 3
     Example: revledger promote invoice-parser --version 4 --to production --dry-run
+    Example: revledger promote invoice-parser --version 5 --to production --override-gates --reason "hotfix" --incident INC-1042
     """
     inv = invocation(org, actor)
     number = parse_version(version)
@@ -41,14 +44,19 @@ def promote(
     expected = UNSET
     if expect_current is not None:
         expected = None if expect_current.lower() == "none" else parse_version(expect_current, "--expect-current")
+    if incident and inv.remote:  # the HTTP client does not send an incident with a promotion yet
+        raise LedgerError("--incident is not sent to a server yet: run this on the server's host, or use the HTTP API")
     view = inv.ledger.promote(
         org=inv.org, name=name, version=number, environment=to,
         actor=inv.actor, reason=reason, expect_current=expected, override_gates=override_gates,
+        **({"incident": incident} if incident else {}),
     )
     if view.changed:
         message = f"Promoted {name} version {view.version} to {to} (was {view.previous_version or 'unset'})."
         if view.overridden_gates:
             message += f" Gates overridden: {', '.join(view.overridden_gates)}."
+        if view.incident:
+            message += f" Tagged with incident {view.incident}."
     else:
         message = f"{to} already runs {name} version {view.version}: nothing changed."
     emit(view, output, columns=MOVE_COLUMNS, message=message)

@@ -21,8 +21,10 @@ from api.reports import render_compliance, render_timeline
 from ledger.errors import InvalidInputError, LedgerError
 from ledger.times import parse_instant
 from projections.compliance import Compliance
-from projections.logs import Logs, parse_duration
-from projections.timelines import DEFAULT_TOLERANCE, Timelines
+from projections.buckets import parse_duration
+from projections.logs import Logs
+from projections.suspects import DEFAULT_TOLERANCE
+from projections.timelines import Timelines
 
 logs_app = typer.Typer(help="Log records, correlated with the versions that produced them.", no_args_is_help=True)
 incident_app = typer.Typer(help="Incidents: open, close, and the timeline that tells the story.", no_args_is_help=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from projections.timelines import percent
+from projections.buckets import percent
 
 
 def version(value: Any) -> str:

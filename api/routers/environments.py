@@ -65,7 +65,8 @@ async def promote(
     options = {"override_gates": True} if body.override_gates else {}
     return await commands.run(
         partial(ledger.promote, org=caller.org, name=name, version=body.version, environment=env,
-                actor=caller.actor, reason=body.reason, expect_current=expected, **options),
+                actor=caller.actor, reason=body.reason, expect_current=expected,
+                incident=body.incident, **options),
         MovePublic,
     )
 

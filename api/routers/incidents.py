@@ -19,8 +19,9 @@ from api.routers import problems
 from api.schemas import Public, Request, Row, Text
 from ledger.errors import NotFoundError
 from ledger.times import parse_instant
-from projections.logs import parse_duration
-from projections.timelines import DEFAULT_TOLERANCE, Timelines
+from projections.buckets import parse_duration
+from projections.suspects import DEFAULT_TOLERANCE
+from projections.timelines import Timelines
 
 router = APIRouter(prefix="/v1", tags=["incidents"])
 

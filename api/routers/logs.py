@@ -15,7 +15,8 @@ from api.dependencies import EditorDep, ProjectionsDep, ServicesDep, ViewerDep
 from api.routers import problems
 from api.schemas import Public, Request, Row
 from ledger.times import parse_instant
-from projections.logs import Logs, parse_duration
+from projections.buckets import parse_duration
+from projections.logs import Logs
 
 router = APIRouter(prefix="/v1/logs", tags=["logs"])
 

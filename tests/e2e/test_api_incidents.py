@@ -145,3 +145,18 @@ def test_importing_logs_and_opening_incidents_need_the_editor_role_but_reading_n
 def test_an_unknown_incident_is_a_404_problem(api: Api) -> None:
     body = assert_problem(api.as_("viewer").get("/v1/incidents/INC-404/timeline"), 404, "not-found")
     assert "no incident INC-404" in body["detail"]
+
+
+def test_a_promotion_can_be_tagged_with_an_incident_and_the_incidents_timeline_tells_it(api: Api) -> None:
+    api.ok("POST", "/v1/scripts", json={"name": "svc"}, role="editor", status=201)
+    for number in (1, 2):
+        api.ok("PUT", "/v1/scripts/svc/draft", json={"content": {"v": number}}, role="editor")
+        api.ok("POST", "/v1/scripts/svc/publish", json={}, role="editor", status=201)
+    api.ok("POST", "/v1/scripts/svc/environments/staging/promote", json={"version": 1})
+    plain = api.ok("POST", "/v1/scripts/svc/environments/production/promote", json={"version": 1}).json()
+    hotfix = api.ok("POST", "/v1/scripts/svc/environments/production/promote",
+                    json={"version": 2, "override_gates": True, "reason": "hotfix", "incident": "INC-9"}).json()
+    assert (plain["incident"], hotfix["incident"], hotfix["overridden_gates"]) == (None, "INC-9", ["staging_first"])
+    story = api.ok("GET", "/v1/incidents/INC-9/timeline", role="viewer").json()
+    assert story["incident"]["tagged_changes"] == [hotfix["position"]]
+    assert [(e["kind"], e["override"]) for e in story["entries"] if e.get("incident") == "INC-9"] == [("promote", True)]

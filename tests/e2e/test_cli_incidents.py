@@ -267,3 +267,35 @@ def test_a_compliant_period_has_no_findings(svc: Any) -> None:
     assert report["findings"] == [] and report["summary"]["compliant"] is True
     assert "Findings: none" in svc.ok("report", "compliance", "--since", moves["first"]["time"],
                                       "--until", moves["first"]["time"]).stdout
+
+
+def test_a_promotion_tagged_with_an_incident_is_recorded_with_it_and_told_in_the_incidents_timeline(svc: Any) -> None:
+    good = svc.ship("svc", 1)
+    hotfix = svc.json("promote", "svc", "--version", "2", "--to", "production", "--override-gates",
+                      "--reason", "hotfix", "--incident", "INC-9")
+    assert (hotfix["incident"], hotfix["overridden_gates"], hotfix["reason"]) == ("INC-9", ["staging_first"], "hotfix")
+    assert [(r["kind"], r["to_version"], r["override"]) for r in svc.json("audit", "--incident", "INC-9", "-o", "json")] == [
+        ("promote", 2, True)]
+    assert svc.json("report", "compliance", "--since", good["time"])["rows"][-1]["incident"] == "INC-9"
+
+    story = svc.json("incident", "timeline", "INC-9")
+    assert (story["incident"]["status"], story["incident"]["tagged_changes"]) == ("not opened", [hotfix["position"]])
+    assert story["incident"]["scripts"] == ["svc"] and story["environment"] == "production"
+    tagged = [e for e in story["entries"] if e.get("incident") == "INC-9"]
+    assert [(e["kind"], e["position"], e["override"], e["gates"]) for e in tagged] == [
+        ("promote", hotfix["position"], True, ["staging_first"])]
+    assert "gates overridden: staging_first" in svc.ok("incident", "timeline", "INC-9", "-o", "md").stdout
+
+
+def test_a_promotion_without_an_incident_records_none_and_the_table_says_when_it_is_tagged(svc: Any) -> None:
+    assert svc.ship("svc", 1)["incident"] is None
+    svc.ok("promote", "svc", "--version", "2", "--to", "staging")
+    said = svc.ok("promote", "svc", "--version", "2", "--to", "production", "--incident", "INC-10").stdout
+    assert "Promoted svc version 2 to production (was 1). Tagged with incident INC-10." in said
+
+
+def test_promoting_with_an_incident_in_remote_mode_is_refused_before_anything_is_sent(svc: Any) -> None:
+    remote = {"REVLEDGER_SERVER": "http://127.0.0.1:9", "REVLEDGER_TOKEN": "unused"}
+    message = svc.fails("promote", "svc", "--version", "1", "--to", "staging", "--incident", "INC-9", env=remote)
+    assert message == "--incident is not sent to a server yet: run this on the server's host, or use the HTTP API"
+    assert svc.json("status", "-o", "json") == []

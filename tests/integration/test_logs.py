@@ -22,7 +22,8 @@ from ledger.application import Ledger
 from ledger.config import fingerprint
 from ledger.content import from_value
 from ledger.times import utc_text
-from projections.logs import Logs, MalformedLogError
+from projections.log_records import MalformedLogError
+from projections.logs import Logs
 from projections.service import Projections
 from projections.timelines import Timelines
 

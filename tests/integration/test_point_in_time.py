@@ -7,8 +7,8 @@ on a temporary SQLite file, catching the read models up in small steps along the
 Event timestamps come from a controlled clock that hypothesis advances by 0, 1 µs, 1 s or
 5 min per command, so ties and boundaries are exercised on purpose.
 
-The helpers here (``HISTORIES``, ``History``, ``raw_events``, ``dump``) are reused by
-``test_projection_rebuild.py``.
+The helpers here (the clock, ``HISTORIES``, ``History``, ``raw_events``, ``dump``,
+``contents``) are reused by the other projection tests and ``tests/e2e/test_cli_queries.py``.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from ledger.application import Ledger
 from ledger.config import MASK, fingerprint, looks_secret
 from ledger.content import from_value
 from ledger.deployment import Deployment
-from ledger.errors import InvalidInputError, NotFoundError, RefusedError
+from ledger.errors import NotFoundError, RefusedError
 from ledger.gates import GateError
 from ledger.names import ENVIRONMENTS
 from ledger.times import utc_text
@@ -268,11 +268,11 @@ HISTORIES = st.builds(
 class History:
     """A Ledger and its read models on temporary SQLite files, driven by a controlled clock."""
 
-    def __init__(self, directory: Path, clock: Clock, projections_file: str = "projections.db") -> None:
+    def __init__(self, directory: Path, clock: Clock) -> None:
         self.directory = directory
         self.clock = clock
         self.ledger = Ledger(env=sqlite_env(directory / "ledger.db"))
-        self.projections = Projections(self.ledger, directory / projections_file)
+        self.projections = Projections(self.ledger, directory / "projections.db")
         self.scripts: set[tuple[str, str]] = set()
         self.content = 0
 
@@ -549,7 +549,9 @@ def test_an_instant_on_a_move_belongs_to_the_interval_the_move_starts(h: History
     just_before = at(h, second - timedelta(microseconds=1))
     on_the_move = at(h, second)
 
-    assert (just_before["version"], just_before["since"], just_before["until"]) == (1, utc_text(first), utc_text(second))
+    assert (just_before["version"], just_before["since"], just_before["until"]) == (
+        1, utc_text(first), utc_text(second),
+    )
     assert (on_the_move["version"], on_the_move["since"], on_the_move["until"]) == (2, utc_text(second), None)
     assert (on_the_move["set_by"]["actor"], on_the_move["set_by"]["reason"]) == ("bob", "next")
 

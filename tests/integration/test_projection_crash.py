@@ -10,6 +10,7 @@ every event is applied exactly once: the rows are exactly those of a clean rebui
 from __future__ import annotations
 
 import os
+import select
 import signal
 import sqlite3
 import subprocess
@@ -128,15 +129,40 @@ def clean(ledger: Ledger, tmp_path: Path) -> Iterator[Projections]:
     p.db.conn.close()
 
 
-def start(log: Path, projections_path: Path, page: int, pause_in: str = "", pause_after: int = 0,
-          drop: bool = False) -> subprocess.Popen[str]:
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
-    return subprocess.Popen(
-        [sys.executable, "-c", CHILD, str(log), str(projections_path), str(page), pause_in,
-         str(pause_after), "1" if drop else ""],
-        cwd=ROOT, env=env, text=True,
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-    )
+@pytest.fixture
+def start(log: Path) -> Iterator[Any]:
+    """Starts projector processes; any still running when the test ends is killed."""
+    children: list[subprocess.Popen[str]] = []
+
+    def start_(projections_path: Path, page: int, pause_in: str = "", pause_after: int = 0,
+               drop: bool = False) -> subprocess.Popen[str]:
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
+        child = subprocess.Popen(
+            [sys.executable, "-c", CHILD, str(log), str(projections_path), str(page), pause_in,
+             str(pause_after), "1" if drop else ""],
+            cwd=ROOT, env=env, text=True,
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        )
+        children.append(child)
+        return child
+
+    yield start_
+    for child in children:
+        if child.poll() is None:
+            child.kill()
+        child.wait(timeout=DEADLINE)
+        for stream in (child.stdin, child.stdout, child.stderr):
+            if stream is not None:
+                stream.close()
+
+
+def first_line(child: subprocess.Popen[str]) -> str:
+    """The child's first line of output, waiting at most DEADLINE seconds for it."""
+    assert child.stdout is not None
+    ready, _, _ = select.select([child.stdout], [], [], DEADLINE)
+    if not ready:
+        pytest.fail("the projector printed nothing in time")
+    return child.stdout.readline()
 
 
 def position_of(projections_path: Path, view: str) -> int:
@@ -175,7 +201,9 @@ def assert_applied_exactly_once(projections: Projections, ledger: Ledger, clean:
     """Rows are exactly those of every event in the log: none twice, none missing."""
     events = raw_events(ledger)
     audit = [r[0] for r in projections.db.execute("SELECT position FROM audit ORDER BY position")]
-    starts = [r[0] for r in projections.db.execute("SELECT start_position FROM pointer_intervals ORDER BY start_position")]
+    starts = [r[0] for r in projections.db.execute(
+        "SELECT start_position FROM pointer_intervals ORDER BY start_position"
+    )]
     versions = projections.db.execute("SELECT COUNT(*) FROM revision_timestamps").fetchone()[0]
 
     assert audit == [p for p, e in events if isinstance(e, AUDITED)]
@@ -200,11 +228,11 @@ def test_the_log_is_long_enough_to_be_killed_in_the_middle_of(ledger: Ledger) ->
 
 @pytest.mark.parametrize("view", ["environment_pointers", "audit_trail"])
 def test_a_projector_killed_while_catching_up_leaves_every_event_applied_once_after_the_next_catch_up(
-    log: Path, ledger: Ledger, clean: Projections, tmp_path: Path, view: str,
+    start: Any, ledger: Ledger, clean: Projections, tmp_path: Path, view: str,
 ) -> None:
     path = tmp_path / "projections.db"
     head = ledger.recorder.max_notification_id()
-    child = start(log, path, page=1)
+    child = start(path, page=1)
 
     killed_at = kill_midway(child, path, view, head)
 
@@ -220,15 +248,14 @@ def test_a_projector_killed_while_catching_up_leaves_every_event_applied_once_af
 @pytest.mark.parametrize("view", ["environment_pointers", "audit_trail", "revision_timestamps"])
 @pytest.mark.parametrize("rebuilding", [False, True], ids=["catching-up", "rebuilding"])
 def test_a_projector_killed_in_the_middle_of_a_page_commits_none_of_that_page(
-    log: Path, ledger: Ledger, clean: Projections, tmp_path: Path, view: str, rebuilding: bool,
+    start: Any, ledger: Ledger, clean: Projections, tmp_path: Path, view: str, rebuilding: bool,
 ) -> None:
     path = tmp_path / "projections.db"
     if rebuilding:
         finish(ledger, path).db.conn.close()  # a complete read model, dropped again by the child
     page = 20
-    child = start(log, path, page=page, pause_in=view, pause_after=2 * page + page // 2, drop=rebuilding)
-    assert child.stdout is not None
-    line = child.stdout.readline()  # the child stops here, with 2 pages committed and a third open
+    child = start(path, page=page, pause_in=view, pause_after=2 * page + page // 2, drop=rebuilding)
+    line = first_line(child)  # the child stops here, with 2 pages committed and a third open
     assert line.startswith("paused"), (line, child.stderr.read() if child.stderr else "")
     head = ledger.recorder.max_notification_id()
 
@@ -246,10 +273,10 @@ def test_a_projector_killed_in_the_middle_of_a_page_commits_none_of_that_page(
 
 
 def test_two_projector_processes_catching_up_at_once_apply_every_event_once(
-    log: Path, ledger: Ledger, clean: Projections, tmp_path: Path,
+    start: Any, ledger: Ledger, clean: Projections, tmp_path: Path,
 ) -> None:
     path = tmp_path / "projections.db"
-    children = [start(log, path, page=7) for _ in range(2)]
+    children = [start(path, page=7) for _ in range(2)]
 
     for child in children:
         _, err = child.communicate(timeout=DEADLINE)

@@ -8,16 +8,8 @@ from typing import Any
 import pytest
 
 from ledger.errors import InvalidInputError
-from projections.logs import (
-    bucket_seconds,
-    bucket_start,
-    format_duration,
-    is_error,
-    json_lines,
-    parse_duration,
-    percentile,
-    validate_record,
-)
+from projections.buckets import bucket_seconds, bucket_start, format_duration, parse_duration, percentile
+from projections.log_records import is_error, json_lines, validate_record
 
 GOOD = {"timestamp": "2026-11-25T14:03:00.5+01:00", "script": "invoice-parser",
         "environment": "production", "status": "completed", "duration_ms": 120, "run_id": "r-1",

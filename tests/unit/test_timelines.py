@@ -14,7 +14,7 @@ from api.reports import render_compliance, render_timeline
 from ledger.errors import InvalidInputError, RefusedError
 from ledger.incidents import Incident, check_incident_id
 from ledger.times import utc_text
-from projections.timelines import Change, find_recovery, find_suspect
+from projections.suspects import Change, find_recovery, find_suspect
 
 EPOCH = datetime(2026, 11, 25, 13, 0, tzinfo=UTC)
 
