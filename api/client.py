@@ -198,8 +198,8 @@ class LedgerClient:
 
     def promote(self, *, org: str, name: str, version: int, environment: str, actor: str,
                 reason: str | None = None, expect_current: int | None = UNSET,
-                override_gates: bool = False) -> MoveView:
-        body: dict[str, Any] = {"version": version, "reason": reason}
+                override_gates: bool = False, incident: str | None = None) -> MoveView:
+        body: dict[str, Any] = {"version": version, "reason": reason, "incident": incident}
         if expect_current is not UNSET:
             body["expect_current"] = expect_current
         if override_gates:

@@ -232,6 +232,18 @@ def rebuild_in_child(ledger_path: Path, projections_path: Path, trace: bool) -> 
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
+def resident() -> dict[str, float]:
+    """Current resident memory split into anonymous (heap, SQLite page cache) and file-backed
+    (memory-mapped database pages, shared libraries), in MiB (Linux; empty elsewhere)."""
+    try:
+        status = Path("/proc/self/status").read_text()
+    except OSError:
+        return {}
+    fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
+    return {f"{name.lower()}_mib": round(int(fields[name].split()[0]) / 1024, 1)
+            for name in ("RssAnon", "RssFile") if name in fields}
+
+
 def child_rebuild(ledger_path: str, projections_path: str, trace: bool) -> None:
     ledger = Ledger(env=sqlite_env(Path(ledger_path)))
     projections = Projections(ledger, projections_path)
@@ -249,13 +261,15 @@ def child_rebuild(ledger_path: str, projections_path: str, trace: bool) -> None:
         result["tracemalloc_peak_mib"] = round(tracemalloc.get_traced_memory()[1] / 2**20, 2)
         tracemalloc.stop()
     rss_after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    result["after_rebuild"] = resident()
     result.update(
         rate_events_per_s=round(head / result["total_seconds"]) if result["total_seconds"] else None,
         maxrss_before_mib=round(rss_before / 1024, 1),
         maxrss_after_mib=round(rss_after / 1024, 1),
         maxrss_delta_mib=round((rss_after - rss_before) / 1024, 1),
         projections_db_mib=round(sum(
-            Path(f"{projections_path}{s}").stat().st_size for s in ("", "-wal") if Path(f"{projections_path}{s}").exists()
+            path.stat().st_size for path in (Path(projections_path), Path(f"{projections_path}-wal"))
+            if path.exists()
         ) / 2**20, 1),
     )
     print(json.dumps(result))
@@ -310,9 +324,14 @@ def table(results: dict[str, Any]) -> str:
         ("rebuild process peak RSS (MiB)", "", f"{medium['maxrss_after_mib']}", f"{end['maxrss_after_mib']}",
          f"{results['memory_ratio_rss']}x"),
         ("  of which during the rebuild", "", f"+{medium['maxrss_delta_mib']}", f"+{end['maxrss_delta_mib']}", ""),
+        ("  after it: anonymous (heap, cache)", "", f"{medium['after_rebuild'].get('rssanon_mib', '-')}",
+         f"{end['after_rebuild'].get('rssanon_mib', '-')}", ""),
+        ("  after it: file-backed (mmap)", "", f"{medium['after_rebuild'].get('rssfile_mib', '-')}",
+         f"{end['after_rebuild'].get('rssfile_mib', '-')}", ""),
         ("rebuild peak Python heap (MiB)", "", f"{medium['tracemalloc_peak_mib']}", f"{end['tracemalloc_peak_mib']}",
          f"{results['memory_ratio_tracemalloc']}x"),
-        ("at, median (µs)", f"{small['at_median_us']}", "", f"{large['at_median_us']}", f"{results['at_ratio_median']}x"),
+        ("at, median (µs)", f"{small['at_median_us']}", "", f"{large['at_median_us']}",
+         f"{results['at_ratio_median']}x"),
         ("at, p99 (µs)", f"{small['at_p99_us']}", "", f"{large['at_p99_us']}", f"{results['at_ratio_p99']}x"),
         ("interval lookup, median (µs)", f"{small['interval_at_median_us']}", "",
          f"{large['interval_at_median_us']}", f"{results['interval_ratio_median']}x"),
@@ -327,6 +346,18 @@ def table(results: dict[str, Any]) -> str:
              for r in rows]
     lines.insert(1, "  ".join("-" * w for w in widths))
     return "\n".join(lines)
+
+
+def code_version() -> str:
+    """The commit measured (with "+changes" if the working tree differs from it)."""
+    try:
+        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
+                                text=True, check=True).stdout.strip()
+        changed = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT,
+                                 capture_output=True, text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+    return commit + ("+changes" if changed else "")
 
 
 def main() -> None:
@@ -363,7 +394,8 @@ def main() -> None:
     generator = Generator(ledger, args.scripts, args.seed)
     results: dict[str, Any] = {
         "events": args.events, "scripts": args.scripts, "seed": args.seed,
-        "python": platform.python_version(), "machine": f"{platform.system()} {platform.machine()}, {os.cpu_count()} CPUs",
+        "code": code_version(), "python": platform.python_version(),
+        "machine": f"{platform.system()} {platform.machine()}, {os.cpu_count()} CPUs",
         "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "generate": {}, "rebuild": {}, "at": {},
     }

@@ -120,5 +120,5 @@ class EnvironmentPointers(Projection[PointersView]):
 
     @process_event.register
     def _(self, domain_event: Deployment.Moved, tracking: Tracking) -> None:
-        self.view.record_move(domain_event, tracking.notification_id)
         self.view.insert_tracking(tracking)
+        self.view.record_move(domain_event, tracking.notification_id)

@@ -13,7 +13,7 @@ import json
 import math
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from ledger.errors import InvalidInputError
@@ -93,6 +93,10 @@ def validate_record(record: Any) -> LogRecord:
         raise ValueError(f"timestamp {stamp!r} is not ISO 8601") from None
     if moment.tzinfo is None:
         raise ValueError(f"timestamp {stamp!r} has no offset (add one, e.g. Z or +01:00)")
+    try:
+        moment.astimezone(UTC)
+    except OverflowError:
+        raise ValueError(f"timestamp {stamp!r} is out of range") from None
     script = _checked(check_script_name, _required(record, "script"))
     environment = _checked(check_environment, _required(record, "environment"))
     status, level = _text(record, "status"), _text(record, "level")

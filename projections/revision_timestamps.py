@@ -67,9 +67,9 @@ class RevisionTimestamps(Projection[RevisionTimestampsView]):
 
     @singledispatchmethod
     def process_event(self, domain_event: Any, tracking: Tracking) -> None:
+        self.view.insert_tracking(tracking)
         self.view.record(
             domain_event.originator_id,
             domain_event.originator_version,
             utc_text(domain_event.timestamp),
         )
-        self.view.insert_tracking(tracking)

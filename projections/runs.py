@@ -60,10 +60,10 @@ class Runs(Projection[RunsView]):
 
     @process_event.register
     def _(self, domain_event: Run.RunStarted, tracking: Tracking) -> None:
-        self.view.started(domain_event, tracking.notification_id)
         self.view.insert_tracking(tracking)
+        self.view.started(domain_event, tracking.notification_id)
 
     @process_event.register
     def _(self, domain_event: Run.RunFinished, tracking: Tracking) -> None:
-        self.view.finished(domain_event, tracking.notification_id)
         self.view.insert_tracking(tracking)
+        self.view.finished(domain_event, tracking.notification_id)

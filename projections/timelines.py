@@ -151,11 +151,11 @@ class Timelines:
         self, org: str, environment: str, since: str, until: str, scripts: set[str] | None
     ) -> list[dict[str, Any]]:
         """Audit rows in the window for the environment (or none) and the scripts (or org-wide);
-        a run's started and finished rows become one. Incidents' own rows are left out: an
-        incident's story shows its opening and closing itself."""
+        a run's started and finished rows become one. Incidents' own rows are left out (an
+        incident's story shows its opening and closing itself), and so is token bookkeeping."""
         rows = [
             r for r in self.projections.audit_trail.view.rows(org, since=since, until=until)
-            if r["kind"] != "incident" and r["environment"] in (None, environment)
+            if r["kind"] not in ("incident", "token") and r["environment"] in (None, environment)
             and (scripts is None or r["script"] is None or r["script"] in scripts)
         ]
         finished = {(r["details"] or {}).get("run_id") for r in rows

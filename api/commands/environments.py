@@ -9,7 +9,6 @@ import typer
 from api.commands.common import ActorOpt, OrgOpt, OutputOpt, emit, invocation, parse_version
 from api.output import Output
 from ledger.application import UNSET
-from ledger.errors import LedgerError
 
 MOVE_COLUMNS = ["script", "environment", "version", "previous_version", "changed", "reason", "actor", "time"]
 
@@ -44,12 +43,10 @@ def promote(
     expected = UNSET
     if expect_current is not None:
         expected = None if expect_current.lower() == "none" else parse_version(expect_current, "--expect-current")
-    if incident and inv.remote:  # the HTTP client does not send an incident with a promotion yet
-        raise LedgerError("--incident is not sent to a server yet: run this on the server's host, or use the HTTP API")
     view = inv.ledger.promote(
         org=inv.org, name=name, version=number, environment=to,
         actor=inv.actor, reason=reason, expect_current=expected, override_gates=override_gates,
-        **({"incident": incident} if incident else {}),
+        incident=incident,
     )
     if view.changed:
         message = f"Promoted {name} version {view.version} to {to} (was {view.previous_version or 'unset'})."

@@ -130,7 +130,7 @@ def audit(
     script: Annotated[str | None, typer.Option("--script", help="Only this script.")] = None,
     environment: EnvOpt = None,
     actor: Annotated[str | None, typer.Option("--actor", help="Only changes by this actor.")] = None,
-    kind: Annotated[list[str] | None, typer.Option("--kind", help="publish|promote|rollback|overlay|env|draft|script (repeatable or comma-separated).")] = None,
+    kind: Annotated[list[str] | None, typer.Option("--kind", help="script|draft|publish|promote|rollback|env|overlay|run|policy|token|incident (repeatable or comma-separated).")] = None,
     since: Annotated[str | None, typer.Option("--since", help="From this instant (ISO 8601 with offset).")] = None,
     until: Annotated[str | None, typer.Option("--until", help="Up to this instant (ISO 8601 with offset).")] = None,
     incident: Annotated[str | None, typer.Option("--incident", help="Only changes tagged with this incident ID.")] = None,

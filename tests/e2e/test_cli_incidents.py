@@ -292,10 +292,3 @@ def test_a_promotion_without_an_incident_records_none_and_the_table_says_when_it
     svc.ok("promote", "svc", "--version", "2", "--to", "staging")
     said = svc.ok("promote", "svc", "--version", "2", "--to", "production", "--incident", "INC-10").stdout
     assert "Promoted svc version 2 to production (was 1). Tagged with incident INC-10." in said
-
-
-def test_promoting_with_an_incident_in_remote_mode_is_refused_before_anything_is_sent(svc: Any) -> None:
-    remote = {"REVLEDGER_SERVER": "http://127.0.0.1:9", "REVLEDGER_TOKEN": "unused"}
-    message = svc.fails("promote", "svc", "--version", "1", "--to", "staging", "--incident", "INC-9", env=remote)
-    assert message == "--incident is not sent to a server yet: run this on the server's host, or use the HTTP API"
-    assert svc.json("status", "-o", "json") == []

@@ -250,3 +250,15 @@ def test_an_unreachable_server_is_one_line_and_exit_code_1(tmp_path: Path) -> No
     assert result.exit_code == 1
     assert result.stderr.startswith("error: cannot reach http://127.0.0.1:9")
     assert len(result.stderr.splitlines()) == 1
+
+
+def test_a_promotion_tagged_with_an_incident_carries_it_to_the_server(server: LiveServer, tmp_path: Path) -> None:
+    there = remote(server, "incident-org", tmp_path)
+    assert there("script", "create", "svc").exit_code == 0
+    assert there("draft", "save", "svc", "-f", there.file("v.json", '{"v": 1}')).exit_code == 0
+    assert there("draft", "publish", "svc").exit_code == 0
+    moved = there("promote", "svc", "--version", "1", "--to", "staging", "--incident", "INC-77", "-o", "json")
+    assert moved.exit_code == 0, moved.output
+    assert json.loads(moved.stdout)["incident"] == "INC-77"
+    rows = json.loads(there("audit", "--incident", "INC-77", "-o", "json").stdout)
+    assert [(r["kind"], r["environment"]) for r in rows] == [("promote", "staging")]

@@ -3,9 +3,7 @@ the ID in the incident column, and an incident's timeline still tells each of th
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,26 +14,14 @@ from ledger.times import utc_text
 from projections.audit_trail import KINDS
 from projections.service import Projections
 from projections.timelines import Timelines
-from tests.integration.test_point_in_time import EPOCH, Clock, installed
+from tests.integration.test_audit_trail import clock, projections  # noqa: F401
+from tests.integration.test_point_in_time import EPOCH, Clock
 
 ORG = "acme"
 
 
 def minute(n: float) -> str:
     return utc_text(EPOCH + timedelta(minutes=n))
-
-
-@pytest.fixture
-def clock() -> Iterator[Clock]:
-    with installed(Clock()) as c:
-        yield c
-
-
-@pytest.fixture
-def projections(ledger: Ledger, tmp_path: Path) -> Iterator[Projections]:
-    p = Projections(ledger, tmp_path / "projections.db")
-    yield p
-    p.db.conn.close()
 
 
 @pytest.fixture

@@ -108,3 +108,10 @@ def test_percentiles_are_nearest_rank_and_none_without_values() -> None:
     assert (percentile(values, 50), percentile(values, 95)) == (50.0, 95.0)
     assert percentile([7.0], 95) == 7.0
     assert percentile([], 50) is None
+
+
+def test_a_timestamp_outside_the_years_1_to_9999_in_utc_is_refused_not_a_crash() -> None:
+    record = {"timestamp": "0001-01-01T00:30:00+01:00", "script": "svc", "environment": "production",
+              "status": "ok"}
+    with pytest.raises(ValueError, match="out of range"):
+        validate_record(record)
