@@ -17,14 +17,10 @@ import typer
 from api.commands.common import ActorOpt, Invocation, OrgOpt, OutputOpt, emit, invocation
 from api.commands.queries import read_models
 from api.output import Output
-from api.reports import render_compliance, render_timeline
 from ledger.errors import InvalidInputError, LedgerError
 from ledger.times import parse_instant
-from projections.compliance import Compliance
 from projections.buckets import parse_duration
-from projections.logs import Logs
 from projections.suspects import DEFAULT_TOLERANCE
-from projections.timelines import Timelines
 
 logs_app = typer.Typer(help="Log records, correlated with the versions that produced them.", no_args_is_help=True)
 incident_app = typer.Typer(help="Incidents: open, close, and the timeline that tells the story.", no_args_is_help=True)
@@ -103,6 +99,7 @@ def logs_import(
     """
     inv = invocation(org)
     lines, source = _lines(file)
+    from projections.logs import Logs  # (read-model modules load only when used)
     result = Logs(_read_models(inv)).import_lines(org=inv.org, lines=lines, source=source)
     skipped = f" ({result['duplicates']} already imported, skipped)" if result["duplicates"] else ""
     plural = "" if result["imported"] == 1 else "s"
@@ -124,6 +121,7 @@ def logs_summary(
     Example: revledger logs summary invoice-parser --environment production --since 2026-11-25T13:00:00Z --bucket 5m
     """
     inv = invocation(org)
+    from projections.logs import Logs
     summary = Logs(_read_models(inv)).summary(
         org=inv.org, name=name, environment=environment,
         since=parse_instant(since) if since else None, until=parse_instant(until) if until else None,
@@ -200,6 +198,8 @@ def incident_timeline(
     Example: revledger incident timeline INC-1042 --before 2h --after 1h -o html > inc-1042.html
     """
     inv = invocation(org)
+    from api.reports import render_timeline
+    from projections.timelines import Timelines
     story = Timelines(_read_models(inv)).incident(
         org=inv.org, incident=incident, before=parse_duration(before, "--before"),
         after=parse_duration(after, "--after"), bucket=_bucket(bucket), tolerance=tolerance,
@@ -222,6 +222,8 @@ def timeline(
     Example: revledger timeline --environment production --since 2026-11-25T13:00:00Z --until 2026-11-25T16:00:00Z -o json
     """
     inv = invocation(org)
+    from api.reports import render_timeline
+    from projections.timelines import Timelines
     story = Timelines(_read_models(inv)).environment(
         org=inv.org, environment=environment, since=parse_instant(since), until=parse_instant(until),
         scripts=script or [], bucket=_bucket(bucket), tolerance=tolerance,
@@ -245,6 +247,8 @@ def report_compliance(
     Example: revledger report compliance --since 2026-07-01T00:00:00Z --until 2026-10-01T00:00:00Z -o csv
     """
     inv = invocation(org)
+    from api.reports import render_compliance
+    from projections.compliance import Compliance
     report = Compliance(_read_models(inv)).report(
         org=inv.org, since=parse_instant(since), until=parse_instant(until), environment=environment,
     )
