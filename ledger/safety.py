@@ -11,7 +11,7 @@ from ledger.diffs import content_diff, summary
 from ledger.errors import InvalidInputError, NotFoundError
 from ledger.gates import Gate, GateError, env_references, evaluate
 from ledger.names import ENVIRONMENTS, check_environment, check_org
-from ledger.policy import SETTINGS, Policy, effective, parse_setting
+from ledger.policy import Policy, effective, parse_setting
 from ledger.runs import SmokeHistory
 from ledger.script import Script
 
@@ -230,5 +230,3 @@ class SafetyCommands(_Base):
         }
         return plan
 
-
-__all__ = ["SETTINGS", "SafetyCommands"]

@@ -6,6 +6,8 @@ exactly once: re-applying a tracked position raises IntegrityError and rolls bac
 
 from __future__ import annotations
 
+import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import ClassVar
@@ -16,8 +18,8 @@ from eventsourcing.persistence import IntegrityError, Tracking, TrackingRecorder
 
 def open_database(path: str) -> sqlite_utils.Database:
     db = sqlite_utils.Database(path)
-    db.execute("PRAGMA journal_mode=WAL")
     db.execute("PRAGMA busy_timeout=30000")
+    _use_wal(db)
     db.execute("PRAGMA synchronous=NORMAL")  # a read model can always be rebuilt from the log
     # A bounded page cache (32 MiB) keeps index seeks in memory without growing with the log.
     db.execute("PRAGMA cache_size=-32768")
@@ -27,6 +29,21 @@ def open_database(path: str) -> sqlite_utils.Database:
         " PRIMARY KEY (view, application_name)) WITHOUT ROWID"  # dumps in key order
     )
     return db
+
+
+def _use_wal(db: sqlite_utils.Database, patience: float = 30.0) -> None:
+    """Switch a new file to WAL. Two processes may open it at once, and SQLite answers the
+    switch with "database is locked" without waiting for the busy timeout: retry until one
+    of them has switched it."""
+    deadline = time.monotonic() + patience
+    while True:
+        try:
+            db.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or time.monotonic() > deadline:
+                raise
+        time.sleep(0.01)
 
 
 @contextmanager

@@ -62,11 +62,10 @@ async def promote(
     if body.override_gates:
         caller.require("deployer", "overriding promotion gates")
     expected = body.expect_current if "expect_current" in body.model_fields_set else UNSET
-    options = {"override_gates": True} if body.override_gates else {}
     return await commands.run(
         partial(ledger.promote, org=caller.org, name=name, version=body.version, environment=env,
                 actor=caller.actor, reason=body.reason, expect_current=expected,
-                incident=body.incident, **options),
+                incident=body.incident, override_gates=body.override_gates),
         MovePublic,
     )
 
