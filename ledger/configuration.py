@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -190,16 +192,19 @@ class ConfigurationCommands(_Base):
             raise InvalidInputError(f"keys both set and deleted: {', '.join(both)}")
         self._script(org, name)
         overlay = self._overlay(org, name) or Overlay(org=org, script=name)
-        missing = [k for k in delete if k not in overlay.scope(environment)]
-        if missing:
-            raise NotFoundError(
-                f"cannot delete {', '.join(missing)}: not in the overlay of {name!r} in {_scope_name(environment)}"
-            )
-        overlay.update(environment, set_, delete, actor=actor)
-        position = self._save(overlay)
-        return self._overlay_view(
+        # Deleting a key that is not there is not an error (the update can be re-run): it is
+        # reported under ``not_present``, and only the keys that are there are deleted.
+        present = overlay.scope(environment)
+        not_present = sorted(k for k in delete if k not in present)
+        delete = [k for k in delete if k in present]
+        position = None
+        if set_ or delete:
+            overlay.update(environment, set_, delete, actor=actor)
+            position = self._save(overlay)
+        view = self._overlay_view(
             org, name, environment, False, sorted(set_), sorted(delete), position
         )
+        return dataclasses.replace(view, not_present=not_present)
 
     # Effective configuration ---------------------------------------------------
 

@@ -77,6 +77,8 @@ def parse_content(text: str, fmt: str, source: str = "content") -> Content:
     """Parse ``text`` as ``fmt``; a parse error names the line and column."""
     if fmt not in FORMATS:
         raise InvalidInputError(f"unknown format {fmt!r}: use one of {', '.join(FORMATS)}")
+    if not text.strip():
+        raise InvalidInputError(f"{source}: the file is empty: nothing to save")
     if fmt == "text":
         return Content("text", text)
     if fmt == "json":
@@ -90,12 +92,44 @@ def parse_content(text: str, fmt: str, source: str = "content") -> Content:
         try:
             data = yaml.safe_load(text)
         except yaml.MarkedYAMLError as e:
-            mark = e.problem_mark or e.context_mark
-            where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-            raise InvalidInputError(f"{source}: invalid YAML{where}: {e.problem or e}") from None
+            raise InvalidInputError(f"{source}: {_yaml_problem(text, e)}") from None
         except yaml.YAMLError as e:
             raise InvalidInputError(f"{source}: invalid YAML: {e}") from None
     return from_value(data, fmt)
+
+
+def _yaml_problem(text: str, error: yaml.MarkedYAMLError) -> str:
+    """Where the cause is: a quote or bracket left open is reported where it opened, not at the
+    end of the file; a template value in braces gets a hint to quote it."""
+    mark = error.problem_mark or error.context_mark
+    if error.context_mark and "end of stream" in str(error.problem):
+        mark = error.context_mark
+        problem = f"{error.context} never closed ({error.problem})"
+    else:
+        problem = str(error.problem or error)
+    message = "invalid YAML"
+    if mark:
+        message += f" at line {mark.line + 1}, column {mark.column + 1}"
+    message += f": {problem}"
+    lines = text.splitlines()
+    if mark and mark.line < len(lines) and "{{" in lines[mark.line]:
+        message += " (hint: quote a template value, e.g. prompt: \"{{ env.X }}\")"
+    return message
+
+
+def check_block_ids(data: Any) -> None:
+    """A workflow's blocks are addressed by id: two blocks with one id are refused."""
+    blocks = data.get("blocks") if isinstance(data, dict) else None
+    if not isinstance(blocks, list):
+        return
+    seen: set[str] = set()
+    for block in blocks:
+        block_id = block.get("id") if isinstance(block, dict) else None
+        if block_id is None:
+            continue
+        if str(block_id) in seen:
+            raise InvalidInputError(f"duplicate block id {str(block_id)!r}: each block needs its own id")
+        seen.add(str(block_id))
 
 
 @_bounded_depth
@@ -108,7 +142,9 @@ def from_value(data: Any, fmt: str) -> Content:
     if fmt not in FORMATS:
         raise InvalidInputError(f"unknown format {fmt!r}: use one of {', '.join(FORMATS)}")
     # YAML may yield dates and other non-JSON scalars: store their string form.
-    return Content(fmt, json.loads(json.dumps(_string_keys(data), default=str)))
+    content = Content(fmt, json.loads(json.dumps(_string_keys(data), default=str)))
+    check_block_ids(content.data)
+    return content
 
 
 def _string_keys(data: Any) -> Any:

@@ -11,11 +11,13 @@ from ledger.names import is_variable_name
 
 
 def parse_dotenv(text: str, source: str = ".env") -> dict[str, str]:
-    """Keys and values of a .env text; blanks and comments skipped, later keys win.
+    """Keys and values of a .env text; blanks and comments skipped.
 
-    Any malformed line or invalid key is refused, naming its line, and nothing is returned.
+    Any malformed line, line without ``=``, invalid key or key given twice is refused, naming
+    its line, and nothing is returned.
     """
     values: dict[str, str] = {}
+    first_line: dict[str, int] = {}
     problems: list[str] = []
     for binding in parse_stream(io.StringIO(text)):
         # python-dotenv numbers a binding from the blank lines before it: skip those.
@@ -28,8 +30,15 @@ def parse_dotenv(text: str, source: str = ".env") -> dict[str, str]:
             continue  # blank line or comment
         elif not is_variable_name(binding.key):
             problems.append(f"line {line}: invalid variable name {binding.key!r}")
+        elif binding.value is None:
+            problems.append(f"line {line}: {binding.key!r} has no '=' (write {binding.key}= for an empty value)")
+        elif binding.key in first_line:
+            problems.append(
+                f"line {line}: {binding.key!r} is given twice (first at line {first_line[binding.key]})"
+            )
         else:
-            values[binding.key] = binding.value if binding.value is not None else ""
+            first_line[binding.key] = line
+            values[binding.key] = binding.value
     if problems:
         raise InvalidInputError(f"{source}: " + "; ".join(problems) + "; nothing imported")
     return values

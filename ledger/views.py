@@ -96,6 +96,7 @@ class OverlayView(View):
     variables: dict[str, dict[str, Any]]  # key -> {value, secret, fingerprint}
     set: list[str] = field(default_factory=list)
     deleted: list[str] = field(default_factory=list)
+    not_present: list[str] = field(default_factory=list)
     position: int | None = None
 
 

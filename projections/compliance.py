@@ -19,9 +19,8 @@ from collections import Counter
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from ledger.errors import InvalidInputError
 from ledger.names import ENVIRONMENTS, check_environment, check_org
-from ledger.times import utc_text
+from ledger.times import check_window, utc_text
 
 if TYPE_CHECKING:
     from projections.service import Projections
@@ -47,8 +46,7 @@ class Compliance:
     ) -> dict[str, Any]:
         check_org(org)
         check_environment(environment)
-        if until < since:
-            raise InvalidInputError("--until must not be before --since")
+        check_window(since, until)
         start, end = utc_text(since), utc_text(until)
         index = ENVIRONMENTS.index(environment)
         staged_in = ENVIRONMENTS[index - 1] if index > 0 else None

@@ -12,7 +12,7 @@ from eventsourcing.projection import Projection
 from ledger.application import Ledger
 from ledger.errors import InvalidInputError, NotFoundError
 from ledger.names import check_environment, check_org, check_script_name
-from ledger.times import utc_text
+from ledger.times import check_window, utc_text
 from ledger.variables import Overlay, TenantVariables
 from ledger.views import ConfigView
 from projections.audit_trail import KINDS, AuditTrail, AuditView
@@ -175,6 +175,7 @@ class Projections:
         check_org(org)
         if environment is not None:
             check_environment(environment)
+        check_window(since, until)
         kinds = [kind] if isinstance(kind, str) else list(kind or [])
         bad = [k for k in kinds if k not in KINDS]
         if bad:

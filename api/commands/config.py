@@ -156,9 +156,19 @@ def overlay_update(
     )
     if output == Output.table:
         emit(_overlay_rows(view), output, columns=["key", "value", "secret", "fingerprint"],
-             message=f"Updated the overlay of {name}: set {len(view.set)}, deleted {len(view.deleted)}.")
+             message=_overlay_message(name, view))
     else:
         emit(view, output)
+
+
+def _overlay_message(name: str, view) -> str:  # noqa: ANN001 (an OverlayView)
+    if view.position is None:
+        text = f"Nothing changed in the overlay of {name}."
+    else:
+        text = f"Updated the overlay of {name}: set {len(view.set)}, deleted {len(view.deleted)}."
+    if view.not_present:
+        text += f" Not present, so not deleted: {', '.join(view.not_present)}."
+    return text
 
 
 @config_app.command("resolve")

@@ -110,10 +110,6 @@ REFUSALS = {
     ),
     "env get missing": (("env", "get", "NOPE"), "no variable 'NOPE'"),
     "env delete missing": (("env", "delete", "NOPE"), "no variable 'NOPE'"),
-    "overlay delete missing": (
-        ("overlay", "update", "svc", "--delete", "NOPE"),
-        "cannot delete NOPE",
-    ),
     "overlay nothing to do": (("overlay", "update", "svc"), "nothing to update"),
 }
 

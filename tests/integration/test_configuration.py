@@ -144,7 +144,6 @@ def test_overlay_secrets_are_masked_unless_revealed(ledger: Ledger, make_script)
             InvalidInputError,
             "both set and deleted",
         ),
-        ({"name": "svc", "delete": ["MISSING"]}, NotFoundError, "cannot delete MISSING"),
         (
             {"name": "svc", "set_": {"A": "1"}, "environment": "prod"},
             InvalidInputError,
@@ -157,6 +156,22 @@ def test_overlay_update_refusals(ledger: Ledger, make_script, kwargs, error, mat
 
     with pytest.raises(error, match=match):
         ledger.update_overlay(org=ORG, actor="a", **kwargs)
+
+
+def test_deleting_an_overlay_key_that_is_not_there_is_reported_not_refused(
+    ledger: Ledger, make_script
+) -> None:
+    make_script("svc")
+    ledger.update_overlay(org=ORG, name="svc", actor="a", set_={"KEEP": "1", "GONE": "2"})
+
+    first = ledger.update_overlay(org=ORG, name="svc", actor="a", set_={"NEW": "3"}, delete=["GONE", "NEVER"])
+    again = ledger.update_overlay(org=ORG, name="svc", actor="a", delete=["GONE", "NEVER"])
+
+    assert (first.deleted, first.not_present, first.set) == (["GONE"], ["NEVER"], ["NEW"])
+    assert first.position is not None
+    assert sorted(first.variables) == ["KEEP", "NEW"]
+    # Re-running the same delete changes nothing and records nothing.
+    assert (again.deleted, again.not_present, again.position) == ([], ["GONE", "NEVER"], None)
 
 
 def test_resolving_config_layers_tenant_tenant_env_overlay_and_overlay_env(

@@ -104,12 +104,46 @@ def test_text_content_is_stored_verbatim_and_hashed_as_is() -> None:
     assert parse_content("a\n", "text").sha256 != parse_content("a \n", "text").sha256
 
 
+@pytest.mark.parametrize("fmt", ["json", "yaml", "text"])
+@pytest.mark.parametrize("source", ["", "\n", "  \n\t\n"])
+def test_an_empty_file_is_refused_whatever_its_format(fmt: str, source: str) -> None:
+    with pytest.raises(InvalidInputError, match=r"^draft\.x: the file is empty: nothing to save$"):
+        parse_content(source, fmt, source="draft.x")
+
+
+def test_an_unterminated_quote_is_reported_where_it_opens_not_at_the_end_of_the_file() -> None:
+    text = "a: 1\nb: 2\nc: 3\nd: \"unterminated\ne: 5\nf: 6\n"
+
+    with pytest.raises(InvalidInputError, match=r"^w\.yaml: invalid YAML at line 4, column 4: ") as raised:
+        parse_content(text, "yaml", source="w.yaml")
+
+    assert "quoted scalar never closed" in raised.value.message
+
+
+@pytest.mark.parametrize("value", ["{{ env.MODEL }}", "{{env.MODEL}} and more"])
+def test_an_unquoted_template_value_gets_a_hint_to_quote_it(value: str) -> None:
+    with pytest.raises(InvalidInputError, match=r"at line 2, ") as raised:
+        parse_content(f"name: x\nmodel: {value}\n", "yaml", source="w.yaml")
+
+    assert 'hint: quote a template value, e.g. prompt: "{{ env.X }}"' in raised.value.message
+    assert parse_content(f'name: x\nmodel: "{value}"\n', "yaml").data["model"] == value
+
+
+@pytest.mark.parametrize("fmt", ["json", "yaml"])
+def test_two_blocks_with_one_id_are_refused(fmt: str) -> None:
+    text = '{"blocks": [{"id": "fetch"}, {"id": "parse"}, {"id": "fetch"}]}'
+
+    with pytest.raises(InvalidInputError, match=r"duplicate block id 'fetch'"):
+        parse_content(text, fmt)
+    with pytest.raises(InvalidInputError, match=r"duplicate block id 'fetch'"):
+        from_value({"blocks": [{"id": "fetch"}, {"id": "fetch"}]}, fmt)
+
+
 @pytest.mark.parametrize(
     ("source", "line", "column"),
     [
         ('{"a": 1,\n "b": }', 2, 7),
         ('{\n  "a": 1\n  "b": 2\n}', 3, 3),
-        ("", 1, 1),
         ("[1, 2,]", 1, 7),
         ('{"a": 1}\n{"b": 2}', 2, 1),
     ],

@@ -23,8 +23,21 @@ def test_dotenv_values_are_parsed_and_blanks_and_comments_skipped() -> None:
     }
 
 
-def test_a_later_line_for_the_same_key_wins() -> None:
-    assert parse_dotenv("A=1\nA=2\n") == {"A": "2"}
+def test_a_key_given_twice_is_refused_naming_both_lines() -> None:
+    with pytest.raises(InvalidInputError) as raised:
+        parse_dotenv("A=1\nB=2\n\nA=3\n", source=".env")
+
+    assert raised.value.message == (
+        ".env: line 4: 'A' is given twice (first at line 1); nothing imported"
+    )
+
+
+def test_a_line_without_an_equals_sign_is_refused_not_imported_as_empty() -> None:
+    with pytest.raises(InvalidInputError) as raised:
+        parse_dotenv("OK=1\nNOEQUALS\nEMPTY=\n")
+
+    assert "line 2: 'NOEQUALS' has no '='" in raised.value.message
+    assert parse_dotenv("EMPTY=\n") == {"EMPTY": ""}
 
 
 def test_an_empty_file_has_no_values() -> None:
