@@ -48,8 +48,10 @@ def execute(command: str, payload: dict[str, Any], timeout: float = 300.0) -> Ru
                 env={**os.environ, "REVLEDGER_STEPS_DIR": steps_dir},
                 check=False,
             )
-        except FileNotFoundError:
-            raise InvalidInputError(f"runner command not found: {argv[0]}") from None
+        except (FileNotFoundError, PermissionError) as e:
+            # Recorded as a failed run (never left "started"), with the reason.
+            reason = "not found" if isinstance(e, FileNotFoundError) else "not executable"
+            return RunnerResult(False, 0, None, b"", error=f"runner command {reason}: {argv[0]}")
         except subprocess.TimeoutExpired as e:
             elapsed = int((time.monotonic() - started) * 1000)
             return RunnerResult(False, elapsed, None, e.stdout or b"", error=f"timed out after {timeout:g}s")

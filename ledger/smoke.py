@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+import time
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from ledger.archive import Archive
 from ledger.config import resolve
-from ledger.errors import InvalidInputError, NotFoundError
+from ledger.errors import InvalidInputError, LedgerError, NotFoundError
 from ledger.names import check_environment
 from ledger.runner import execute
 from ledger.runs import Run, SmokeHistory
@@ -18,6 +19,12 @@ if TYPE_CHECKING:
     from ledger.application import Ledger as _Base
 else:
     _Base = object
+
+
+class RunInterruptedError(LedgerError):
+    """The run was interrupted (Ctrl-C, SIGTERM); it is recorded as ``interrupted``."""
+
+    exit_code = 130
 
 
 def _sha256(data: bytes) -> str:
@@ -80,8 +87,19 @@ class RunCommands(_Base):
             runner=command.split()[0],
         )
         self._save(run)
-        result = execute(command, payload, timeout=timeout)
         archive = self.archive
+        archive.put(input_bytes)  # content-addressed, so a postmortem can replay the input
+        started = time.monotonic()
+        try:
+            result = execute(command, payload, timeout=timeout)
+        except KeyboardInterrupt:  # Ctrl-C, or SIGTERM turned into it by the interface
+            run.finish(
+                org=org, script=name, version=number, environment=environment, actor=actor,
+                status="interrupted", duration_ms=int((time.monotonic() - started) * 1000), exit_code=None, output_sha256=None, steps=[],
+                error="interrupted before the runner finished",
+            )
+            self._save(run)
+            raise RunInterruptedError(f"interrupted: run {run.id} recorded as interrupted") from None
         output_sha256 = archive.put(result.output)
         steps = [{"name": step, "sha256": archive.put(data), "size": len(data)}
                  for step, data in result.steps.items()]

@@ -44,6 +44,14 @@ class RunsView(TrackedView):
              str(e.originator_id)],
         )
 
+    def ids_starting(self, org: str, prefix: str, limit: int = 6) -> list[str]:
+        """Run ids of the organization that start with ``prefix`` (hex digits and dashes only)."""
+        pattern = prefix + "%"
+        return [row["run_id"] for row in self.db.query(
+            "SELECT run_id FROM runs WHERE org = ? AND run_id LIKE ? ORDER BY run_id LIMIT ?",
+            [org, pattern, limit],
+        )]
+
     def list(self, org: str, script: str) -> list[dict[str, Any]]:
         return list(self.db.query(
             "SELECT * FROM runs WHERE org = ? AND script = ? ORDER BY started_position DESC", [org, script]

@@ -25,6 +25,10 @@ from projections.view import TrackedView, exclusive, open_database
 HISTORY_KINDS = ("publish", "promote", "rollback")
 
 
+#: The shortest run-id prefix ``runs get`` accepts.
+MIN_RUN_PREFIX = 6
+
+
 class Projections:
     """Every read model of one ledger, in one SQLite file."""
 
@@ -190,6 +194,29 @@ class Projections:
         check_org(org)
         self._check_script(org, name)
         return self.runs_model.view.list(org, name)
+
+    def get_run(self, *, org: str, run_id: str) -> dict[str, Any]:
+        """One run, by its id or a unique prefix of it (at least 6 characters)."""
+        return self.ledger.get_run(org=org, run_id=self.resolve_run_id(org, run_id))
+
+    def resolve_run_id(self, org: str, text: str) -> str:
+        check_org(org)
+        wanted = text.strip().lower()
+        if len(wanted) == 36:
+            return wanted
+        if len(wanted) < MIN_RUN_PREFIX or not all(c in "0123456789abcdef-" for c in wanted):
+            raise InvalidInputError(
+                f"{text!r} is not a run id: give the id or at least {MIN_RUN_PREFIX} of its first characters"
+            )
+        matches = self.runs_model.view.ids_starting(org, wanted)
+        if not matches:
+            raise NotFoundError(f"unknown run {text}")
+        if len(matches) > 1:
+            more = "…" if len(matches) > 5 else ""
+            raise InvalidInputError(
+                f"run id prefix {text!r} is ambiguous: it matches {', '.join(matches[:5])}{more}"
+            )
+        return matches[0]
 
     def config_at(
         self, *, org: str, name: str, environment: str, time: datetime, reveal: bool = False

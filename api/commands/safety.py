@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import signal
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -152,10 +155,11 @@ def run(
     """
     inv = invocation(org, actor)
     pinned = None if version is None else parse_version(version)
-    outcome = inv.ledger.run(
-        org=inv.org, name=name, actor=inv.actor, environment=environment, version=pinned,
-        input=_parse_input(input_), with_env=env, timeout=timeout,
-    )
+    with _sigterm_interrupts():
+        outcome = inv.ledger.run(
+            org=inv.org, name=name, actor=inv.actor, environment=environment, version=pinned,
+            input=_parse_input(input_), with_env=env, timeout=timeout,
+        )
     raw = outcome.pop("output_bytes")
     if save is not None:
         save.mkdir(parents=True, exist_ok=True)
@@ -177,6 +181,20 @@ def run(
         raise typer.Exit(1)
 
 
+@contextlib.contextmanager
+def _sigterm_interrupts() -> Iterator[None]:
+    """SIGTERM interrupts a run like Ctrl-C does, so the run is recorded as interrupted."""
+
+    def interrupt(_signum: int, _frame: object) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 @runs_app.command("list")
 def runs_list(
     name: Annotated[str, typer.Argument(help="Script name.")],
@@ -194,15 +212,17 @@ def runs_list(
 
 @runs_app.command("get")
 def runs_get(
-    run_id: Annotated[str, typer.Argument(help="Run id.")],
+    run_id: Annotated[str, typer.Argument(help="Run id, or a unique prefix of at least 6 characters.")],
     org: OrgOpt = None, output: OutputOpt = Output.table,
 ) -> None:
     """Show one run: status, duration, hashes of input and output, archived step files.
 
-    Example: revledger runs get 5b0e…
+    Example: revledger runs get 5b0e1c
     """
+    from api.commands.queries import read_models
+
     inv = invocation(org)
-    emit(inv.ledger.get_run(org=inv.org, run_id=run_id), output)
+    emit(read_models(inv).get_run(org=inv.org, run_id=run_id), output)
 
 
 @archive_app.command("get")
