@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import sys
+import warnings
 from typing import Any
 
 import click
@@ -15,6 +16,7 @@ import typer
 from typer.core import TyperGroup
 
 from ledger.errors import LedgerError
+from ledger.times import FutureInstantWarning
 
 
 class LedgerGroup(TyperGroup):
@@ -23,7 +25,11 @@ class LedgerGroup(TyperGroup):
     def invoke(self, ctx: click.Context) -> Any:
         args = [*getattr(ctx, "protected_args", []), *ctx.args]
         try:
-            return super().invoke(ctx)
+            with warnings.catch_warnings():
+                # The ledger's warnings (a time in the future, …) are one line each on stderr.
+                warnings.simplefilter("always", FutureInstantWarning)
+                warnings.showwarning = _warning_line
+                return super().invoke(ctx)
         except LedgerError as error:
             if error.extra() and _wants_json(args):
                 # Errors with structured detail (failing gates…) stay one line, as JSON.
@@ -32,6 +38,10 @@ class LedgerGroup(TyperGroup):
             else:
                 click.echo(f"error: {error.message}", err=True)
             ctx.exit(error.exit_code)
+
+
+def _warning_line(message: Warning | str, *_args: Any, **_kwargs: Any) -> None:
+    click.echo(f"warning: {message}", err=True)
 
 
 def _wants_json(args: list[str]) -> bool:
