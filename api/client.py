@@ -209,8 +209,11 @@ class LedgerClient:
 
     def rollback(self, *, org: str, name: str, to: int, actor: str,
                  environment: str = "production", reason: str | None = None,
-                 incident: str | None = None, force: bool = False) -> MoveView:
+                 incident: str | None = None, force: bool = False,
+                 expect_current: int | None = UNSET) -> MoveView:
         body = {"to": to, "reason": reason, "incident": incident, "force": force}
+        if expect_current is not UNSET:
+            body["expect_current"] = expect_current
         path = f"/v1/scripts/{_seg(name)}/environments/{_seg(environment)}/rollback"
         return to_view(MoveView, self._send("POST", path, org, body))
 
@@ -220,9 +223,12 @@ class LedgerClient:
         path = f"/v1/scripts/{_seg(name)}/environments/{_seg(environment)}/promote"
         return self._send("POST", path, org, {"version": version, "dry_run": True})  # type: ignore[no-any-return]
 
-    def plan_rollback(self, *, org: str, name: str, to: int, environment: str = "production") -> dict[str, Any]:
+    def plan_rollback(self, *, org: str, name: str, to: int, environment: str = "production",
+                      incident: str | None = None, reason: str | None = None,
+                      force: bool = False) -> dict[str, Any]:
         path = f"/v1/scripts/{_seg(name)}/environments/{_seg(environment)}/rollback"
-        return self._send("POST", path, org, {"to": to, "dry_run": True})  # type: ignore[no-any-return]
+        body = {"to": to, "dry_run": True, "incident": incident, "reason": reason, "force": force}
+        return self._send("POST", path, org, body)  # type: ignore[no-any-return]
 
     def diff(self, *, org: str, name: str, old: str, new: str, view: str = "blocks") -> dict[str, Any]:
         return self._get(f"/v1/scripts/{_seg(name)}/diff", org, **{"from": old, "to": new, "view": view})  # type: ignore[no-any-return]

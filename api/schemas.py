@@ -92,6 +92,9 @@ class RollbackRequest(Request):
     incident: Text | None = Field(default=None, examples=["INC-1042"])
     reason: Text | None = None
     force: bool = Field(default=False, description="Allow a target never active in this environment.")
+    expect_current: Version | None = Field(
+        default=None, description="Refuse with 409 unless the environment runs this version now."
+    )
     dry_run: bool = Field(default=False, description="Change nothing: answer with the plan.")
 
 

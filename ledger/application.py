@@ -284,6 +284,7 @@ class Ledger(AccessCommands, ConfigurationCommands, SafetyCommands, RunCommands,
         reason: str | None = None,
         incident: str | None = None,
         force: bool = False,
+        expect_current: int | None = UNSET,
     ) -> MoveView:
         check_environment(environment)
         if to < 0:
@@ -294,7 +295,15 @@ class Ledger(AccessCommands, ConfigurationCommands, SafetyCommands, RunCommands,
             raise NotFoundError(f"{environment} has never run {name!r}: nothing to roll back")
         if to != 0:
             self._resolve_version(org, script, to)
+        if expect_current is not UNSET:
+            deployment.check_expected(expect_current)
         previous = deployment.current
+        if to != 0 and to == previous:  # already there: nothing changed, as for promote
+            return MoveView(
+                script=name, environment=environment, kind="rollback", version=to,
+                previous_version=previous, changed=False, actor=actor, reason=reason,
+                incident=incident, forced=force, time=None, position=None,
+            )
         target = deployment.rollback(to, actor=actor, reason=reason, incident=incident, force=force)
         position = self._save(deployment)
         return MoveView(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 from typing import TYPE_CHECKING, Any
 
 from ledger.config import resolve
@@ -207,7 +208,11 @@ class SafetyCommands(_Base):
         command = f"revledger promote {name} --version {number} --to {environment} --expect-current {expect}"
         return self._plan(org, script, deployment, environment, number, "promote", gates, command)
 
-    def plan_rollback(self, *, org: str, name: str, to: int, environment: str = "production") -> dict[str, Any]:
+    def plan_rollback(
+        self, *, org: str, name: str, to: int, environment: str = "production",
+        incident: str | None = None, reason: str | None = None, force: bool = False,
+    ) -> dict[str, Any]:
+        """What ``version rollback`` would do with the same options, and the command to do it."""
         check_environment(environment)
         script = self._script(org, name)
         deployment = self._deployment(org, name, environment)
@@ -215,13 +220,23 @@ class SafetyCommands(_Base):
             raise NotFoundError(f"{environment} has never run {name!r}: nothing to roll back")
         target = deployment.rollback_target(to)
         self._resolve_version(org, script, target)
+        known_good = deployment.was_active(target)
+        quarantined = target in deployment.quarantined and target != deployment.current
         gates = [
-            Gate("known_good", deployment.was_active(target),
-                 f"version {target} {'ran' if deployment.was_active(target) else 'never ran'} in {environment}"),
-            Gate("not_quarantined", target not in deployment.quarantined,
-                 f"version {target} {'is' if target in deployment.quarantined else 'is not'} quarantined in {environment}"),
+            Gate("known_good", known_good or force,
+                 f"version {target} {'ran' if known_good else 'never ran'} in {environment}"
+                 + (" (--force)" if force and not known_good else "")),
+            Gate("not_quarantined", not quarantined or force,
+                 f"version {target} {'is' if quarantined else 'is not'} quarantined in {environment}"
+                 + (" (--force)" if force and quarantined else "")),
         ]
-        command = f"revledger version rollback {name} --to {target} --environment {environment}"
+        command = (
+            f"revledger version rollback {name} --version {target} --environment {environment}"
+            f" --expect-current {deployment.current}"
+            + (f" --incident {shlex.quote(incident)}" if incident else "")
+            + (f" --reason {shlex.quote(reason)}" if reason else "")
+            + (" --force" if force else "")
+        )
         plan = self._plan(org, script, deployment, environment, target, "rollback", gates, command)
         since, until = deployment.last_active(target)
         plan["target_last_active"] = {

@@ -151,10 +151,11 @@ def version_get(
 @version_app.command("rollback")
 def version_rollback(
     name: NameArg,
-    to: Annotated[str, typer.Option("--to", help="Target version; 0 = the version active before the current one.")],
+    version: Annotated[str, typer.Option("--version", "--to", help="Target version (--to is the same); 0 = the version active before the current one.")],
     environment: Annotated[str, typer.Option("--environment", "-e", help="Environment to roll back.")] = "production",
     incident: Annotated[str | None, typer.Option(help="Incident or ticket ID, e.g. INC-1042.")] = None,
     reason: Annotated[str | None, typer.Option(help="Why.")] = None,
+    expect_current: Annotated[str | None, typer.Option("--expect-current", help="Refuse unless the environment runs this version now.")] = None,
     force: Annotated[bool, typer.Option("--force", help="Allow a target never active (or quarantined) in this environment.")] = False,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Change nothing: print the plan.")] = False,
     org: OrgOpt = None,
@@ -162,25 +163,36 @@ def version_rollback(
     output: OutputOpt = Output.table,
 ) -> None:
     """Roll an environment back to a known-good version. Recorded as its own event; the version
-    rolled back from is quarantined there.
+    rolled back from is quarantined there. Rolling back to the version already running changes
+    nothing (exit 0).
 
-    Example: revledger version rollback invoice-parser --to 0 --incident INC-1042 --reason "error spike"
+    Example: revledger version rollback invoice-parser --version 0 --incident INC-1042 --reason "error spike"
+    Example: revledger version rollback invoice-parser --to 3 -e production --dry-run
     """
     inv = invocation(org, actor)
+    target = parse_version(version, "--version")
     if dry_run:
         from api.commands.environments import print_plan
 
         plan = inv.ledger.plan_rollback(
-            org=inv.org, name=name, to=parse_version(to, "--to"), environment=environment
+            org=inv.org, name=name, to=target, environment=environment,
+            incident=incident, reason=reason, force=force,
         )
         print_plan(plan, output)
         return
+    from ledger.application import UNSET
+
+    expected = UNSET if expect_current is None else parse_version(expect_current, "--expect-current")
     view = inv.ledger.rollback(
-        org=inv.org, name=name, to=parse_version(to, "--to"), actor=inv.actor,
-        environment=environment, reason=reason, incident=incident, force=force,
+        org=inv.org, name=name, to=target, actor=inv.actor, environment=environment,
+        reason=reason, incident=incident, force=force, expect_current=expected,
     )
+    if view.changed:
+        message = f"Rolled {environment} of {name} back from version {view.previous_version} to {view.version}."
+    else:
+        message = f"{environment} already runs {name} version {view.version}: nothing changed."
     emit(
         view, output,
-        columns=["script", "environment", "version", "previous_version", "incident", "reason", "actor", "time"],
-        message=f"Rolled {environment} of {name} back from version {view.previous_version} to {view.version}.",
+        columns=["script", "environment", "version", "previous_version", "changed", "incident", "reason", "actor", "time"],
+        message=message,
     )

@@ -81,11 +81,14 @@ async def rollback(
 ) -> JSONResponse:
     if body.dry_run:
         return JSONResponse(await services.read(
-            ledger.plan_rollback, org=caller.org, name=name, to=body.to, environment=env
+            ledger.plan_rollback, org=caller.org, name=name, to=body.to, environment=env,
+            incident=body.incident, reason=body.reason, force=body.force,
         ))
+    expected = body.expect_current if "expect_current" in body.model_fields_set else UNSET
     return await commands.run(
         partial(ledger.rollback, org=caller.org, name=name, to=body.to, actor=caller.actor,
-                environment=env, reason=body.reason, incident=body.incident, force=body.force),
+                environment=env, reason=body.reason, incident=body.incident, force=body.force,
+                expect_current=expected),
         MovePublic,
     )
 

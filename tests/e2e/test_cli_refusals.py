@@ -104,10 +104,6 @@ REFUSALS = {
         ("version", "rollback", "svc", "--to", "1", "-e", "development"),
         "never run",
     ),
-    "rollback to current": (
-        ("version", "rollback", "svc", "--to", "3", "--force"),
-        "already runs version 3",
-    ),
     "env get missing": (("env", "get", "NOPE"), "no variable 'NOPE'"),
     "env delete missing": (("env", "delete", "NOPE"), "no variable 'NOPE'"),
     "overlay nothing to do": (("overlay", "update", "svc"), "nothing to update"),
