@@ -21,7 +21,7 @@ from ledger.smoke import RunCommands
 from ledger.content import Content
 from ledger.deployment import Deployment
 from ledger.errors import AlreadyExistsError, ConflictError, InvalidInputError, NotFoundError
-from ledger.names import ENVIRONMENTS, check_environment, check_org, check_script_name
+from ledger.names import ENVIRONMENTS, check_environment, check_org, check_script_name, did_you_mean
 from ledger.script import Script, ScriptCatalog
 from ledger.variables import Overlay, TenantVariables
 from ledger.views import DraftView, MoveView, ScriptView, VersionView
@@ -86,7 +86,9 @@ class Ledger(AccessCommands, ConfigurationCommands, SafetyCommands, RunCommands,
         check_script_name(name)
         script = self._get(Script, Script.create_id(org, name))
         if script is None:
-            raise NotFoundError(f"unknown script {name!r}")
+            catalog = self._get(ScriptCatalog, ScriptCatalog.create_id(org))
+            hint = did_you_mean(name, catalog.names if catalog else [])
+            raise NotFoundError(f"unknown script {name!r}{hint}")
         return script
 
     def _deployment(self, org: str, name: str, environment: str) -> Deployment | None:

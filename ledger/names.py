@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import difflib
 import re
+from collections.abc import Iterable
 from uuid import UUID, uuid5
 
 from ledger.errors import InvalidInputError
@@ -33,10 +35,36 @@ def check_org(org: str) -> str:
     return org
 
 
+def suggest(word: str, choices: Iterable[str]) -> str | None:
+    """The choice a mistyped ``word`` most likely meant (a prefix, or a close spelling)."""
+    options = list(choices)
+    lower = word.lower()
+    prefixed = [c for c in options if lower and c.lower().startswith(lower)]
+    if len(prefixed) == 1:
+        return prefixed[0]
+    close = difflib.get_close_matches(lower, [c.lower() for c in options], n=1, cutoff=0.6)
+    return next((c for c in options if close and c.lower() == close[0]), None)
+
+
+def did_you_mean(word: str, choices: Iterable[str]) -> str:
+    """``": did you mean 'x'?"`` when one choice is close to ``word``, else ``""``."""
+    match = suggest(word, choices)
+    return f": did you mean {match!r}?" if match else ""
+
+
+def normalize_environment(environment: str) -> str:
+    """An environment name as typed (any case) in its canonical form, for the interfaces."""
+    lower = environment.strip().lower()
+    return lower if lower in ENVIRONMENTS else environment
+
+
 def check_environment(environment: str) -> str:
     if environment not in ENVIRONMENTS:
+        choices = ", ".join(ENVIRONMENTS)
+        hint = did_you_mean(environment, ENVIRONMENTS)
         raise InvalidInputError(
-            f"unknown environment {environment!r}: use one of {', '.join(ENVIRONMENTS)}"
+            f"unknown environment {environment!r}{hint} Use one of {choices}."
+            if hint else f"unknown environment {environment!r}: use one of {choices}"
         )
     return environment
 

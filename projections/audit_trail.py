@@ -89,6 +89,12 @@ class AuditView(TrackedView):
             "SELECT 1 FROM scripts WHERE org = ? AND script = ?", [org, script]
         ).fetchone() is not None
 
+    def script_names(self, org: str) -> list[str]:
+        """The organization's registered scripts (for "did you mean" on an unknown name)."""
+        return [row[0] for row in self.db.execute(
+            "SELECT script FROM scripts WHERE org = ? ORDER BY script", [org]
+        ).fetchall()]
+
     def rows(
         self,
         org: str,

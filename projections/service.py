@@ -11,7 +11,7 @@ from eventsourcing.projection import Projection
 
 from ledger.application import Ledger
 from ledger.errors import InvalidInputError, NotFoundError
-from ledger.names import check_environment, check_org, check_script_name
+from ledger.names import check_environment, check_org, check_script_name, did_you_mean
 from ledger.times import check_window, utc_text
 from ledger.variables import Overlay, TenantVariables
 from ledger.views import ConfigView
@@ -102,7 +102,8 @@ class Projections:
         check_org(org)
         check_script_name(name)
         if not self.audit_trail.view.has_script(org, name):
-            raise NotFoundError(f"unknown script {name!r}")
+            hint = did_you_mean(name, self.audit_trail.view.script_names(org))
+            raise NotFoundError(f"unknown script {name!r}{hint}")
 
     def at(self, *, org: str, name: str, environment: str, time: datetime) -> dict[str, Any]:
         check_environment(environment)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 sys.path.insert(0, str(FIXTURES))
@@ -17,10 +18,42 @@ sys.path.insert(0, str(FIXTURES))
 from legacy_queries import FIXTURE, ask  # noqa: E402
 
 
+def same_answer(now: dict[str, Any], then: dict[str, Any]) -> bool:
+    """Today's answer is the earlier one: the same exit code and output, where JSON may have
+    gained keys (later issues add keys, never remove or change them) and an error message may
+    have gained a hint after what it said (": did you mean …?")."""
+    if now["exit_code"] != then["exit_code"]:
+        return False
+    if not now["stderr"].rstrip("\n").startswith(then["stderr"].rstrip("\n")):
+        return False
+    try:
+        return contains(json.loads(now["stdout"]), json.loads(then["stdout"]))
+    except ValueError:
+        return bool(now["stdout"] == then["stdout"])
+
+
+def contains(now: Any, then: Any) -> bool:
+    if isinstance(then, dict):
+        return isinstance(now, dict) and all(k in now and contains(now[k], v) for k, v in then.items())
+    if isinstance(then, list):
+        return isinstance(now, list) and len(now) == len(then) and all(map(contains, now, then))
+    return bool(now == then)
+
+
 def test_a_store_written_by_earlier_code_answers_every_query_as_it_did_then(tmp_path: Path) -> None:
     expected = json.loads((FIXTURE / "answers.json").read_text())
     answers = ask(FIXTURE, tmp_path / "home")
     assert [a["args"] for a in answers] == [e["args"] for e in expected]
-    differing = [a["args"] for a, e in zip(answers, expected, strict=True) if a != e]
+    differing = [a for a, e in zip(answers, expected, strict=True) if not same_answer(a, e)]
     assert differing == []
-    assert answers == expected
+
+
+def test_the_comparison_of_answers_notices_a_changed_or_missing_value() -> None:
+    then = {"exit_code": 0, "stderr": "", "stdout": '{"a": 1, "b": [{"c": 2}]}'}
+
+    assert same_answer({**then, "stdout": '{"a": 1, "b": [{"c": 2, "d": 3}], "e": 4}'}, then)
+    assert not same_answer({**then, "stdout": '{"a": 1, "b": [{"c": 3}]}'}, then)
+    assert not same_answer({**then, "stdout": '{"a": 1, "b": []}'}, then)
+    assert not same_answer({**then, "stdout": '{"b": [{"c": 2}]}'}, then)
+    assert not same_answer({**then, "exit_code": 1}, then)
+    assert not same_answer({**then, "stderr": "warning: x\n"}, {**then, "stderr": "error: y\n"})
