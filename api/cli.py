@@ -20,7 +20,16 @@ from ledger.times import FutureInstantWarning
 
 
 class LedgerGroup(TyperGroup):
-    """Turns a LedgerError raised by any sub-command into one line on stderr and its exit code."""
+    """Turns a LedgerError raised by any sub-command into one line on stderr and its exit code;
+    accepts ``--org``/``--actor``/``-o`` before the sub-command; usage errors are one line."""
+
+    def main(self, args: Any = None, prog_name: str | None = None, complete_var: str | None = None,
+             standalone_mode: bool = True, **extra: Any) -> Any:
+        from api.usage import main_one_line, move_leading_options, normalize_environments
+
+        argv = normalize_environments(move_leading_options(self, sys.argv[1:] if args is None else args))
+        return main_one_line(super().main, argv, prog_name=prog_name, complete_var=complete_var,
+                             standalone_mode=standalone_mode, **extra)
 
     def invoke(self, ctx: click.Context) -> Any:
         args = [*getattr(ctx, "protected_args", []), *ctx.args]
@@ -78,6 +87,20 @@ def _options(
     from api.commands.common import use_server
 
     use_server(server)
+
+
+@app.command("help")
+def help_(
+    ctx: typer.Context,
+    command: list[str] | None = typer.Argument(None, help="The command to explain, e.g. env import."),
+) -> None:
+    """Show the help of revledger or of one of its commands.
+
+    Example: revledger help version rollback
+    """
+    from api.usage import help_for
+
+    typer.echo(help_for(ctx.find_root().command, command or []))
 
 
 def _register() -> None:

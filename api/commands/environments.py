@@ -16,7 +16,7 @@ MOVE_COLUMNS = ["script", "environment", "version", "previous_version", "changed
 def promote(
     name: Annotated[str, typer.Argument(help="Script name.")],
     version: Annotated[str, typer.Option("--version", "-v", help="Version to promote; 0 = the version production runs.")],
-    to: Annotated[str, typer.Option("--to", help="development, staging or production.")],
+    to: Annotated[str, typer.Option("--environment", "-e", "--to", help="development, staging or production (--to is the same).")],
     reason: Annotated[str | None, typer.Option(help="Why.")] = None,
     expect_current: Annotated[
         str | None,
@@ -31,7 +31,7 @@ def promote(
 ) -> None:
     """Point an environment at a version, if the promotion gates pass. Promoting the current version changes nothing.
 
-    Example: revledger promote invoice-parser --version 4 --to staging --expect-current 3
+    Example: revledger promote invoice-parser --version 4 -e staging --expect-current 3
     Example: revledger promote invoice-parser --version 4 --to production --dry-run
     Example: revledger promote invoice-parser --version 5 --to production --override-gates --reason "hotfix" --incident INC-1042
     """
@@ -57,6 +57,25 @@ def promote(
     else:
         message = f"{to} already runs {name} version {view.version}: nothing changed."
     emit(view, output, columns=MOVE_COLUMNS, message=message)
+    if _looks_like_a_rollback(inv, view):
+        typer.echo(
+            f"hint: production went back to version {view.version}, which ran there before: "
+            f"`revledger version rollback {name} --version {view.version} --incident ID` records "
+            f"the incident and quarantines version {view.previous_version}",
+            err=True,
+        )
+
+
+def _looks_like_a_rollback(inv: Any, view: Any) -> bool:
+    """A promotion of production to an older version that was live there before."""
+    if not (view.changed and view.environment == "production" and view.previous_version
+            and view.version < view.previous_version):
+        return False
+    from api.commands.queries import read_models
+
+    history = read_models(inv).history(org=inv.org, name=view.script, environment="production")
+    return any(entry.get("version") == view.version and entry.get("position") != view.position
+               and entry.get("kind") != "publish" for entry in history)
 
 
 def print_plan(plan: dict[str, Any], output: Output) -> None:
