@@ -89,6 +89,13 @@ class AuditView(TrackedView):
             "SELECT 1 FROM scripts WHERE org = ? AND script = ?", [org, script]
         ).fetchone() is not None
 
+    def org_names(self) -> list[str]:
+        """Every organization with at least one event in the audit trail."""
+        return [row[0] for row in self.db.execute("SELECT DISTINCT org FROM audit ORDER BY org").fetchall()]
+
+    def has_org(self, org: str) -> bool:
+        return self.db.execute("SELECT 1 FROM audit WHERE org = ? LIMIT 1", [org]).fetchone() is not None
+
     def script_names(self, org: str) -> list[str]:
         """The organization's registered scripts (for "did you mean" on an unknown name)."""
         return [row[0] for row in self.db.execute(

@@ -49,7 +49,11 @@ class Invocation:
             return remote_ledger(self.settings)
         from api.services import open_ledger
 
-        return open_ledger(self.settings)
+        new_store = not self.settings.ledger_path.exists()
+        ledger = open_ledger(self.settings)
+        if new_store:
+            typer.echo(f"note: created a new revledger store in {self.settings.home}", err=True)
+        return ledger
 
 
 def remote_ledger(settings: Settings) -> Any:

@@ -56,7 +56,20 @@ def read_models(inv: Invocation) -> Any:
     else:
         head = inv.ledger.recorder.max_notification_id() or 0
         with_progress("catching up", head, lambda report: projections.catch_up(progress=report))
+    _warn_if_unknown_org(projections, inv.org)
     return projections
+
+
+def _warn_if_unknown_org(projections: Any, org: str) -> None:
+    """A mistyped --org answers "nothing" without an error: say so, once, on stderr."""
+    view = projections.audit_trail.view
+    if view.has_org(org):
+        return
+    from ledger.names import did_you_mean
+
+    known = view.org_names()
+    if known:
+        typer.echo(f"warning: no organization {org!r} in this store{did_you_mean(org, known)}", err=True)
 
 
 def status(environment: EnvOpt = None, org: OrgOpt = None, output: OutputOpt = Output.table) -> None:

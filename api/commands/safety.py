@@ -241,9 +241,15 @@ def archive_get(
         typer.echo(data.decode("utf-8", "replace"), nl=False)
 
 
+#: Scriptum's spelling of a pinned run: ``revledger thread run NAME --version N --input @FILE --env``.
+thread_app = typer.Typer(help="Scriptum's spelling of runs: `thread run` is `run`.", no_args_is_help=True)
+
+
 def register(app: typer.Typer) -> None:
     app.command("diff")(diff)
     app.command("run")(run)
+    thread_app.command("run", help="The same as `revledger run` (Scriptum's `thread run`).")(run)
+    app.add_typer(thread_app, name="thread")
     app.add_typer(policy_app, name="policy")
     app.add_typer(runs_app, name="runs")
     app.add_typer(archive_app, name="archive")

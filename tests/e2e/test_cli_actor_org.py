@@ -113,8 +113,10 @@ def test_data_lives_in_revledger_home(cli) -> None:
 
 
 def test_without_revledger_home_data_lives_in_dot_revledger_of_the_current_directory(cli) -> None:
-    cli.ok("script", "create", "svc", env={"REVLEDGER_HOME": None})
+    created = cli("script", "create", "svc", env={"REVLEDGER_HOME": None})
 
+    assert created.exit_code == 0
+    assert created.stderr == "note: created a new revledger store in .revledger\n"
     assert (cli.workdir / ".revledger" / "ledger.db").is_file()
     assert cli.json("script", "list", env={"REVLEDGER_HOME": None})[0]["name"] == "svc"
     assert cli.json("script", "list") == []  # another home, another store
