@@ -261,3 +261,17 @@ def test_times_are_iso_8601_with_an_offset(admin: httpx.Client) -> None:
     created = admin.post("/v1/scripts", json={"name": "svc"}).json()
     iso(created["created_at"])
     assert created["created_at"].endswith("+00:00")
+
+
+def test_an_overlay_update_over_http_lists_keys_not_present_instead_of_refusing(admin) -> None:
+    assert admin.post("/v1/scripts", json={"name": "rerun"}).status_code == 201
+    assert admin.patch("/v1/scripts/rerun/env", json={"set": {"MODEL": "a", "OLD": "1"}}).status_code == 200
+    update = {"set": {"MODEL": "b"}, "delete": ["OLD", "NEVER"]}
+
+    first = admin.patch("/v1/scripts/rerun/env", json=update)
+    again = admin.patch("/v1/scripts/rerun/env", json=update)
+
+    assert first.status_code == again.status_code == 200
+    assert (first.json()["deleted"], first.json()["not_present"]) == (["OLD"], ["NEVER"])
+    assert (again.json()["deleted"], again.json()["not_present"]) == ([], ["NEVER", "OLD"])
+    assert sorted(again.json()["variables"]) == ["MODEL"]

@@ -169,7 +169,6 @@ REFUSALS = [
     (["version", "rollback", "svc", "--to", "0", "--environment", "development"], 1),
     (["env", "get", "NOPE"], 1),
     (["env", "set", "1BAD", "x"], 1),
-    (["overlay", "update", "svc", "--delete", "NOPE"], 1),
     (["overlay", "update", "svc"], 1),
     (["token", "revoke", "nobody"], 1),
     (["token", "create", "--role", "root", "--name", "x"], 1),
