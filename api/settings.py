@@ -37,6 +37,10 @@ class Settings(BaseSettings):
     server: str | None = None
     #: Bearer token sent to ``server`` (``revledger token create`` prints one).
     token: str | None = None
+    #: Remote mode: a file where the CLI remembers its last write's log position between runs,
+    #: so a read after a write on another node behind a load balancer still sees it.
+    #: Unset: only within one command (remote mode writes nothing locally by default).
+    remote_positions: Path | None = None
     #: Seconds the HTTP client waits for the server.
     http_timeout: float = 30.0
     #: Where ``revledger serve`` listens.

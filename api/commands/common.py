@@ -59,7 +59,8 @@ def remote_ledger(settings: Settings) -> Any:
     if not settings.token:
         raise LedgerError(f"remote mode ({settings.server}) needs a token: set REVLEDGER_TOKEN")
     assert settings.server is not None
-    return LedgerClient(settings.server, settings.token, timeout=settings.http_timeout)
+    return LedgerClient(settings.server, settings.token, timeout=settings.http_timeout,
+                        positions=settings.remote_positions)
 
 
 #: ``revledger --server URL …``: set by the root command on every run, overrides $REVLEDGER_SERVER.
