@@ -109,9 +109,9 @@ def _schema_table(ledger: Ledger) -> str:
 
 def schema_version(ledger: Ledger) -> int | None:
     """The schema version `db init` recorded (None: no schema). SQLite: always current."""
-    datastore = getattr(ledger.recorder, "datastore", None)
-    if datastore is None or not hasattr(datastore, "pool"):
+    if not type(ledger.recorder).__module__.startswith("eventsourcing.postgres"):
         return SCHEMA_VERSION
+    datastore = ledger.recorder.datastore  # type: ignore[attr-defined]
     events = ledger.recorder.events_table_name  # type: ignore[attr-defined]
     schema = datastore.schema
     qualified = events if "." in events or not schema else f"{schema}.{events}"

@@ -4,12 +4,13 @@
 #   eval "$(scripts/postgres.sh start)"   # starts one; prints `export REVLEDGER_TEST_DATABASE_URL=...`
 #   scripts/postgres.sh stop              # stops it and removes its data directory
 #
-# Data lives in a temporary directory (recorded in $STATE, default /tmp/revledger-pg.state).
+# Data lives in a temporary directory (recorded in $STATE: $REVLEDGER_PG_STATE, default
+# /tmp/revledger-pg-$USER.state).
 # As root the server runs as the `postgres` user (initdb refuses root). fsync=off: tests only,
 # never for a ledger you care about (see docs/postgresql.md for a real setup).
 set -euo pipefail
 
-STATE=${REVLEDGER_PG_STATE:-/tmp/revledger-pg.state}
+STATE=${REVLEDGER_PG_STATE:-${TMPDIR:-/tmp}/revledger-pg-$(id -un).state}
 
 find_bin() {
   local name=$1 dir
