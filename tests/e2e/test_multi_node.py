@@ -51,7 +51,7 @@ class Node:
             env=env, stdout=self.log, stderr=subprocess.STDOUT,
         )
 
-    def wait_started(self, timeout: float = 30) -> None:
+    def wait_started(self, timeout: float = 120) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -117,7 +117,8 @@ def audit(c: httpx.Client, position: int, **params: Any) -> list[dict[str, Any]]
     rows: list[dict[str, Any]] = []
     after = None
     while True:
-        response = c.get("/v1/audit", params={**params, "limit": 1000, "after": after},
+        page_params = {**params, "limit": 1000} if after is None else {**params, "limit": 1000, "after": after}
+        response = c.get("/v1/audit", params=page_params,
                          headers={"X-Revledger-Min-Position": str(position)})
         assert response.status_code == 200, response.text
         page = response.json()
