@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -123,11 +124,7 @@ def test_db_copy_moves_a_store_into_postgresql_and_every_query_answers_the_same(
     tmp_path: Path, empty_database: str
 ) -> None:
     source = tmp_path / "source"
-    legacy = FIXTURES / "legacy-store"
-    if (legacy / "ledger.db").is_file():
-        shutil.copytree(legacy, source)  # the store an older revledger wrote (issue 11's fixture)
-    else:
-        some_history(source)
+    some_history(source)
     before = {q: ok(source, *q) for q in QUERIES}
 
     copied = ok(source, "db", "copy", "--to", empty_database)
@@ -137,6 +134,25 @@ def test_db_copy_moves_a_store_into_postgresql_and_every_query_answers_the_same(
     target_home = tmp_path / "target"  # its own read models, rebuilt from the copied log
     after = {q: ok(target_home, *q, database_url=empty_database) for q in QUERIES}
     assert after == before
+
+
+def test_db_copy_of_the_legacy_fixture_store_gives_every_recorded_answer_on_postgresql(
+    tmp_path: Path, empty_database: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sys.path.insert(0, str(FIXTURES))
+    from legacy_queries import FIXTURE, ask
+
+    source = tmp_path / "source"
+    source.mkdir()
+    shutil.copy(FIXTURE / "ledger.db", source / "ledger.db")
+    copied = ok(source, "db", "copy", "--to", empty_database)
+    assert copied["verified"] is True and copied["events"] > 0
+
+    monkeypatch.setenv("REVLEDGER_DATABASE_URL", empty_database)
+    answers = ask(FIXTURE, tmp_path / "home")  # a new home: read models rebuilt from PostgreSQL
+    expected = json.loads((FIXTURE / "answers.json").read_text())
+    differing = [a["args"] for a, e in zip(answers, expected, strict=True) if a != e]
+    assert differing == []
 
 
 def test_db_copy_refuses_a_target_that_holds_events(tmp_path: Path, pg_database: str) -> None:
