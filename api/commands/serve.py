@@ -49,6 +49,8 @@ def serve(
     except ValueError as error:
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(2) from None
+    if settings.grpc_port is not None:
+        _check_free(settings.host, settings.grpc_port)
     ledger = inv.ledger
     try:
         has_tokens = ledger.has_active_tokens()
@@ -72,6 +74,20 @@ def serve(
     emit(shown, output, message=message + ". Ctrl-C stops it.")
     tls = {"ssl_certfile": str(settings.tls_cert), "ssl_keyfile": str(settings.tls_key)} if settings.tls_cert else {}
     uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="warning", **tls)
+
+
+def _check_free(host: str, port: int) -> None:
+    """Refuse in one line when the gRPC port is taken (the server itself also fails to bind)."""
+    import socket
+
+    try:
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        with socket.socket(family, socket.SOCK_STREAM) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind((host, port))
+    except OSError as error:
+        typer.echo(f"error: cannot serve gRPC on {host}:{port}: {error.strerror or error}", err=True)
+        raise typer.Exit(1) from None
 
 
 def register(app: typer.Typer) -> None:

@@ -250,3 +250,14 @@ def test_the_grpc_port_can_come_from_the_environment(cli: Any, monkeypatch: pyte
     monkeypatch.setenv("REVLEDGER_GRPC_PORT", "50051")
     monkeypatch.setenv("REVLEDGER_HOST", "0.0.0.0")
     assert "plaintext gRPC" in cli.fails("serve", code=2)
+
+
+def test_serve_refuses_a_grpc_port_in_use_in_one_line(cli: Any) -> None:
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        cli.ok("token", "create", "--role", "admin", "--name", "admin")
+        said = cli.fails("serve", "--grpc-port", str(taken.getsockname()[1]))
+    assert "cannot serve gRPC on 127.0.0.1:" in said and "in use" in said
