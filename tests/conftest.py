@@ -170,13 +170,10 @@ class Cli:
     def __call__(self, *args: str, env: dict[str, str | None] | None = None) -> Result:
         from api.cli import app
 
-        if not (self.home / "ledger.db").exists():
-            # Create the store first, so commands do not say they created it (a new store is
-            # announced once on stderr: tests/e2e/test_cli_new_store.py checks that).
-            from api.services import open_ledger
-            from api.settings import Settings
-
-            open_ledger(Settings(home=self.home)).close()
+        if self.database_url is None and not (self.home / "ledger.db").exists():
+            # Create the store first, so commands do not say they created it (a new SQLite
+            # store is announced once on stderr: tests/e2e/test_cli_new_store.py checks that).
+            self.open().close()
         return self.runner.invoke(app, list(args), env=env)
 
     def ok(self, *args: str, env: dict[str, str | None] | None = None) -> Result:

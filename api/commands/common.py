@@ -49,7 +49,8 @@ class Invocation:
             return remote_ledger(self.settings)
         from api.services import open_ledger
 
-        new_store = not self.settings.ledger_path.exists()
+        # A new embedded store is announced (a PostgreSQL schema is made by `db init`).
+        new_store = not self.settings.database_url and not self.settings.ledger_path.exists()
         ledger = open_ledger(self.settings)
         if new_store:
             typer.echo(f"note: created a new revledger store in {self.settings.home}", err=True)
