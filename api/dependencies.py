@@ -123,6 +123,7 @@ class Caller:
 
 
 async def get_caller(
+    request: Request,
     services: ServicesDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
     x_organization_id: Annotated[
@@ -130,9 +131,11 @@ async def get_caller(
     ] = None,
 ) -> Caller:
     """401 without a valid token, 400 without an organization, 403 for another org's token."""
-    if credentials is None:
-        raise UnauthenticatedError("missing bearer token: send 'Authorization: Bearer <token>'")
-    principal = await services.read(services.ledger.authenticate, token=credentials.credentials)
+    principal = getattr(request.state, "principal", None)  # authenticated at the edge
+    if principal is None:
+        if credentials is None:
+            raise UnauthenticatedError("missing bearer token: send 'Authorization: Bearer <token>'")
+        principal = await services.read(services.ledger.authenticate, token=credentials.credentials)
     if not x_organization_id:
         raise BadRequestError("missing x-organization-id header: name the organization")
     caller = Caller(principal, x_organization_id)

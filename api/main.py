@@ -16,6 +16,7 @@ from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.dependencies import VERSION, Services, open_services
+from api.edge import Edge
 from api.problems import PROBLEM_JSON, install, problem, problem_response
 from api.routers import audit, config, diffs, environments, health, incidents, logs, reports, scripts, tokens
 from api.settings import Settings, get_settings
@@ -97,6 +98,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
+    app.add_middleware(Edge)  # outermost: OPTIONS and authentication before any body is read
     install(app)
     for module in (health, scripts, environments, diffs, config, audit, tokens, logs, incidents, reports):
         app.include_router(module.router)
