@@ -22,12 +22,13 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
-from api.idempotency import IdempotencyKeyError, IdempotencyStore, StoredResponse, check_key, fingerprint
+from api.idempotency import IdempotencyKeyError, check_key, fingerprint
 from api.problems import BadRequestError
 from api.services import open_ledger
 from api.settings import Settings
 from ledger.access import Principal, UnauthenticatedError
 from ledger.application import Ledger
+from ledger.idempotency import RecordedResponse
 from projections.service import Projections
 
 T = TypeVar("T")
@@ -42,7 +43,6 @@ class Services:
 
     settings: Settings
     ledger: Ledger
-    idempotency: IdempotencyStore
     writer: ThreadPoolExecutor = field(
         default_factory=lambda: ThreadPoolExecutor(1, thread_name_prefix="revledger-writer")
     )
@@ -70,13 +70,12 @@ class Services:
 
     def close(self) -> None:
         self.writer.shutdown(wait=True)
-        self.idempotency.close()
         self.ledger.close()
 
 
 def open_services(settings: Settings) -> Services:
     ledger = open_ledger(settings)
-    return Services(settings, ledger, IdempotencyStore(settings.idempotency_path))
+    return Services(settings, ledger)
 
 
 def get_services(request: Request) -> Services:
@@ -117,6 +116,11 @@ class Caller:
     def actor(self) -> str:
         """Recorded as the actor of every change the request makes: the token's name."""
         return self.principal.name
+
+    @property
+    def token_scope(self) -> str:
+        """What Idempotency-Keys are scoped to (with the org): this token."""
+        return self.principal.token_id or self.principal.name
 
     def require(self, role: str, action: str) -> None:
         self.principal.check(self.org, role, action)
@@ -203,22 +207,29 @@ class Commands:
 
     def _execute(
         self, command: Callable[[], Any], schema: type[BaseModel], status_code: int, remember: bool
-    ) -> tuple[StoredResponse, bool]:
-        store, org = self.services.idempotency, self.caller.org
-        if self.key is not None:
-            first = store.lookup(org, self.key)
+    ) -> tuple[RecordedResponse, bool]:
+        ledger = self.services.ledger
+        if self.key is None or not remember:
+            response = RecordedResponse(self.fingerprint, status_code, self._body(command, schema))
+            self.services.catch_up()
+            return response, False
+        scope = {"org": self.caller.org, "token": self.caller.token_scope, "key": self.key}
+        with ledger.transaction():  # the events and the response commit together
+            first = ledger.recorded_response(**scope)
             if first is not None:
                 if first.fingerprint != self.fingerprint:
                     raise IdempotencyKeyError(
                         "this Idempotency-Key was used for a different request: nothing was done"
                     )
                 return first, True
-        body = schema.model_validate(command(), from_attributes=True).model_dump(mode="json")
-        response = StoredResponse(self.fingerprint, status_code, body)
-        if self.key is not None and remember:
-            store.remember(org, self.key, response)
+            response = RecordedResponse(self.fingerprint, status_code, self._body(command, schema))
+            ledger.record_response(**scope, response=response)
         self.services.catch_up()
         return response, False
+
+    @staticmethod
+    def _body(command: Callable[[], Any], schema: type[BaseModel]) -> Any:
+        return schema.model_validate(command(), from_attributes=True).model_dump(mode="json")
 
 
 async def get_commands(

@@ -49,10 +49,6 @@ class Settings(BaseSettings):
     def projections_path(self) -> Path:
         return self.home / "projections.db"
 
-    @property
-    def idempotency_path(self) -> Path:
-        return self.home / "idempotency.db"
-
     def default_actor(self) -> str:
         if self.actor:
             return self.actor

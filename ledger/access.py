@@ -62,6 +62,8 @@ class Principal:
     org: str
     name: str
     role: str
+    #: The token's own id: what Idempotency-Keys are scoped to.
+    token_id: str = ""
 
     def has_role(self, role: str) -> bool:
         return ROLES.index(self.role) >= ROLES.index(role)
@@ -149,7 +151,7 @@ class AccessCommands(_Base):
         found = self._get(ApiToken, ApiToken.create_id(token_hash(token))) if token else None
         if found is None or found.revoked:
             raise UnauthenticatedError("unknown or revoked token")
-        return Principal(org=found.org, name=found.name, role=found.role)
+        return Principal(org=found.org, name=found.name, role=found.role, token_id=str(found.id))
 
     def has_active_tokens(self) -> bool:
         """Whether any organization has a token that is not revoked (scans the log once)."""

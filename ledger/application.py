@@ -9,8 +9,11 @@ from uuid import UUID
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate, EventSourcingError
 from eventsourcing.persistence import IntegrityError
+from eventsourcing.sqlite import SQLiteDatastore
 
 from ledger.access import AccessCommands
+from ledger.idempotency import HoldingDatastore, IdempotencyCommands
+from ledger.log_imports import LogImportCommands
 from ledger.tokens import TokenDirectory
 from ledger.configuration import ConfigurationCommands
 from ledger.incident_commands import IncidentCommands
@@ -52,7 +55,8 @@ class _Unset:
 UNSET: Any = _Unset()
 
 
-class Ledger(AccessCommands, ConfigurationCommands, SafetyCommands, RunCommands, IncidentCommands, Application[UUID]):
+class Ledger(AccessCommands, ConfigurationCommands, SafetyCommands, RunCommands, IncidentCommands,
+             IdempotencyCommands, LogImportCommands, Application[UUID]):
     """Scripts, drafts, versions, environment pointers and configuration of many organizations."""
 
     name = "revledger"
@@ -68,6 +72,15 @@ class Ledger(AccessCommands, ConfigurationCommands, SafetyCommands, RunCommands,
     }
 
     # Persistence helpers -------------------------------------------------------
+
+    def construct_factory(self, env: Any) -> Any:
+        """eventsourcing's factory; on SQLite its datastore can hold a transaction open
+        (see :mod:`ledger.idempotency`), otherwise it behaves the same."""
+        factory = super().construct_factory(env)
+        datastore = getattr(factory, "datastore", None)
+        if type(datastore) is SQLiteDatastore:
+            datastore.__class__ = HoldingDatastore  # adds behaviour only, no state
+        return factory
 
     def _get(self, cls: type[A], aggregate_id: UUID, label: str | None = None) -> A | None:
         """The aggregate, None if it never existed; a gap in its history is a DamagedStoreError."""

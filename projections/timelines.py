@@ -159,7 +159,7 @@ class Timelines:
         incident's story shows its opening and closing itself), and so is token bookkeeping."""
         rows = [
             r for r in self.projections.audit_trail.view.rows(org, since=since, until=until)
-            if r["kind"] not in ("incident", "token") and r["environment"] in (None, environment)
+            if r["kind"] not in ("incident", "token", "logs") and r["environment"] in (None, environment)
             and (scripts is None or r["script"] is None or r["script"] in scripts)
         ]
         finished = {(r["details"] or {}).get("run_id") for r in rows
