@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from ledger.application import Ledger
+from ledger.files import private_dir
 
 from api.settings import Settings
 
 
 def open_ledger(settings: Settings) -> Ledger:
-    settings.home.mkdir(parents=True, exist_ok=True)
+    private_dir(settings.home, tighten=True)  # the data directory is revledger's own
     return Ledger(env=settings.eventsourcing_env())

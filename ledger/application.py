@@ -12,6 +12,7 @@ from eventsourcing.persistence import IntegrityError
 from eventsourcing.sqlite import SQLiteDatastore
 
 from ledger.access import AccessCommands
+from ledger.files import private_file
 from ledger.idempotency import HoldingDatastore, IdempotencyCommands
 from ledger.log_imports import LogImportCommands
 from ledger.tokens import TokenDirectory
@@ -76,6 +77,9 @@ class Ledger(AccessCommands, ConfigurationCommands, SafetyCommands, RunCommands,
     def construct_factory(self, env: Any) -> Any:
         """eventsourcing's factory; on SQLite its datastore can hold a transaction open
         (see :mod:`ledger.idempotency`), otherwise it behaves the same."""
+        dbname = env.get("SQLITE_DBNAME")
+        if dbname and env.get("PERSISTENCE_MODULE", "").startswith("eventsourcing.sqlite"):
+            private_file(dbname)  # owner-only before SQLite creates it (its -wal and -shm follow)
         factory = super().construct_factory(env)
         datastore = getattr(factory, "datastore", None)
         if type(datastore) is SQLiteDatastore:
