@@ -26,7 +26,7 @@ from api.idempotency import IdempotencyKeyError, check_key, fingerprint
 from api.problems import BadRequestError
 from api.services import open_ledger
 from api.settings import Settings
-from ledger.access import Principal, UnauthenticatedError
+from ledger.access import Principal, UnauthenticatedError, change_role
 from ledger.application import Ledger
 from ledger.idempotency import RecordedResponse
 from projections.service import Projections
@@ -125,6 +125,10 @@ class Caller:
     def require(self, role: str, action: str) -> None:
         self.principal.check(self.org, role, action)
 
+    def require_config_write(self, environment: str | None) -> None:
+        """Production-scoped configuration needs a deployer, as production's pointer does."""
+        self.require(change_role(environment), f"changing {environment or 'base'} configuration")
+
 
 async def get_caller(
     request: Request,
@@ -162,7 +166,7 @@ AdminDep = Annotated[Caller, Depends(_requires("admin", "managing tokens"))]
 
 def mover_role(environment: str) -> str:
     """Editors move development and staging; production needs a deployer."""
-    return "deployer" if environment == "production" else "editor"
+    return change_role(environment)
 
 
 async def get_mover(env: str, caller: ViewerDep) -> Caller:

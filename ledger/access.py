@@ -47,6 +47,13 @@ def check_role(role: str) -> str:
     return role
 
 
+def change_role(environment: str | None) -> str:
+    """The role a change to what ``environment`` runs needs over a remote interface: in
+    production, moving its pointer and writing its configuration (with secrets or not)
+    both need a deployer; elsewhere, and in the base scope, an editor."""
+    return "deployer" if environment == "production" else "editor"
+
+
 def check_token_name(name: str) -> str:
     if not _TOKEN_NAME.fullmatch(name):
         raise InvalidInputError(

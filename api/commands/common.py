@@ -73,6 +73,9 @@ def use_server(url: str | None) -> None:
 
 def invocation(org: str | None = None, actor: str | None = None) -> Invocation:
     settings = Settings(server=_server_option) if _server_option else Settings()
+    if actor and settings.server:
+        typer.echo("warning: --actor is ignored in remote mode: the server records the token's name "
+                   "as the actor", err=True)
     return Invocation(settings, org or settings.org, actor or settings.default_actor())
 
 
