@@ -48,12 +48,21 @@ class Edge:
     """Answers OPTIONS from the routes, and refuses requests without a valid token (401)
     before the route reads their body; the principal is kept in ``scope["state"]``."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, max_headers: int = 100, max_header_bytes: int = 16 * 1024) -> None:
         self.app = app
+        self.max_headers = max_headers
+        self.max_header_bytes = max_header_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
+            return
+        headers = scope["headers"]
+        size = sum(len(name) + len(value) + 4 for name, value in headers)
+        if len(headers) > self.max_headers or size > self.max_header_bytes:
+            detail = (f"request headers over the limits ({self.max_headers} fields, "
+                      f"{self.max_header_bytes} bytes): nothing was done")
+            await problem_response(problem(431, detail))(scope, receive, send)
             return
         if scope["method"] == "OPTIONS":
             methods = allowed_methods(scope.get("app"), scope)

@@ -19,6 +19,7 @@ from api.dependencies import VERSION, Services, open_services
 from api.edge import Edge
 from api.problems import PROBLEM_JSON, install, problem, problem_response
 from api.routers import audit, config, diffs, environments, health, incidents, logs, reports, scripts, tokens
+from api.services import serving
 from api.settings import Settings, get_settings
 
 log = logging.getLogger("revledger.api")
@@ -79,6 +80,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        with serving(settings):  # `projections rebuild` refuses to run meanwhile
+            async with _serve(app):
+                yield
+
+    @contextlib.asynccontextmanager
+    async def _serve(app: FastAPI) -> AsyncIterator[None]:
         services = open_services(settings)
         await services.write(services.catch_up)
         app.state.services = services
@@ -98,7 +105,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
-    app.add_middleware(Edge)  # outermost: OPTIONS and authentication before any body is read
+    app.add_middleware(Edge, max_headers=settings.max_headers, max_header_bytes=settings.max_header_bytes)  # outermost: OPTIONS and authentication before any body is read
     install(app)
     for module in (health, scripts, environments, diffs, config, audit, tokens, logs, incidents, reports):
         app.include_router(module.router)

@@ -48,7 +48,9 @@ def serve(
         {"url": url, "docs": f"{url}/docs", "openapi": f"{url}/openapi.json", "home": str(settings.home)},
         output, message=f"Serving the revledger API at {url} (docs at {url}/docs). Ctrl-C stops it.",
     )
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="warning")
+    from api.server import uvicorn_config
+
+    uvicorn.Server(uvicorn_config(create_app(settings), settings, host=settings.host, port=settings.port)).run()
 
 
 def register(app: typer.Typer) -> None:
