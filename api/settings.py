@@ -52,6 +52,11 @@ class Settings(BaseSettings):
     body_timeout: float = 30.0
     #: Seconds an idle keep-alive connection stays open.
     keep_alive_timeout: float = 5.0
+    #: Where ``revledger serve`` also serves gRPC (ScriptumService); None: gRPC is off.
+    grpc_port: int | None = None
+    #: A PEM certificate chain and its key: ``revledger serve`` then speaks TLS (HTTP and gRPC).
+    tls_cert: Path | None = None
+    tls_key: Path | None = None
 
     @property
     def ledger_path(self) -> Path:
