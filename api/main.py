@@ -16,6 +16,7 @@ from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.dependencies import VERSION, Services, open_services
+from api.constraints import declare
 from api.edge import Edge
 from api.problems import PROBLEM_JSON, install, problem, problem_response
 from api.routers import (
@@ -142,5 +143,5 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
                     content = response.get("content", {})
                     if status[0] in "45" and "application/json" in content:
                         content[PROBLEM_JSON] = content.pop("application/json")
-        app.openapi_schema = schema
+        app.openapi_schema = declare(schema)
     return app.openapi_schema

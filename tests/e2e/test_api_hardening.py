@@ -120,7 +120,7 @@ def damage(path: object, script: str) -> None:
 
 
 def test_the_openapi_document_declares_the_enforced_constraints(server: LiveServer) -> None:
-    doc = httpx.get(f"{server.url}/openapi.json").json()
+    doc = httpx.get(f"{server.url}/openapi.json", timeout=120).json()
     text = json.dumps(doc)
     create = doc["components"]["schemas"]["ScriptCreate"]["properties"]["name"]
     assert "pattern" in create
