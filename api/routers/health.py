@@ -49,12 +49,14 @@ class LagWatch:
     responses={503: {"model": ProblemPublic, "description": "Not ready, with the reason."}},
 )
 async def ready(request: Request, services: ServicesDep) -> Any:
-    def probe() -> tuple[int, int]:
+    def probe() -> tuple[int, int, int]:
         head = services.ledger.recorder.max_notification_id() or 0
-        return head, services.projections().lag()
+        status = services.projections().status()
+        position = min((row["position"] for row in status), default=head)
+        return head, max((row["lag"] for row in status), default=0), position
 
     try:
-        head, lag = await services.read(probe)
+        head, lag, position = await services.read(probe)
     except (PersistenceError, OSError) as error:
         return problem_response(problem(503, f"the event store does not answer: {error}"))
     watch = request.app.state.__dict__.setdefault("lag_watch", LagWatch())
@@ -62,9 +64,12 @@ async def ready(request: Request, services: ServicesDep) -> Any:
     settings = services.settings
     if lag > settings.ready_max_lag:
         return problem_response(problem(
-            503, f"the read models are {lag} events behind the log (more than {settings.ready_max_lag})"))
+            503, f"the read models are {lag} events behind the log (more than {settings.ready_max_lag})",
+            head=head, projections_lag=lag, position=position))
     if lag and waited > settings.ready_max_lag_seconds:
         return problem_response(problem(
             503, f"the read models are {lag} events behind the log, for {waited:.1f} s "
-            f"(more than {settings.ready_max_lag_seconds:g} s)"))
-    return {"status": "ready", "head": head, "projections_lag": lag, "lag_seconds": round(waited, 3)}
+            f"(more than {settings.ready_max_lag_seconds:g} s)",
+            head=head, projections_lag=lag, position=position))
+    return {"status": "ready", "head": head, "projections_lag": lag, "position": position,
+            "backend": services.settings.backend, "lag_seconds": round(waited, 3)}
