@@ -12,6 +12,7 @@ from ledger.archive import Archive
 from ledger.config import resolve
 from ledger.errors import InvalidInputError, LedgerError, NotFoundError
 from ledger.names import check_environment
+from ledger.masking import Masker
 from ledger.runner import execute
 from ledger.runs import Run, SmokeHistory
 
@@ -72,10 +73,9 @@ class RunCommands(_Base):
         else:
             number = self._resolve_version(org, script, version)
         command = self.runner_command(org)
-        config = (
-            {k: v.value for k, v in resolve(self._tenant(org), self._overlay(org, name), environment).items()}
-            if with_env else {}
-        )
+        resolved = resolve(self._tenant(org), self._overlay(org, name), environment) if with_env else {}
+        config = {k: {"value": v.value, "secret": v.secret} for k, v in resolved.items()}
+        mask = Masker(v.value for v in resolved.values() if v.secret)
         stored = script.get_version(number)
         assert stored is not None
         payload = {"script": name, "version": number, "environment": environment,
@@ -91,11 +91,12 @@ class RunCommands(_Base):
         archive.put(input_bytes)  # content-addressed, so a postmortem can replay the input
         started = time.monotonic()
         try:
-            result = execute(command, payload, timeout=timeout)
+            result = mask.result(execute(command, payload, timeout=timeout))  # before anything is kept
         except KeyboardInterrupt:  # Ctrl-C, or SIGTERM turned into it by the interface
             run.finish(
                 org=org, script=name, version=number, environment=environment, actor=actor,
-                status="interrupted", duration_ms=int((time.monotonic() - started) * 1000), exit_code=None, output_sha256=None, steps=[],
+                status="interrupted", duration_ms=int((time.monotonic() - started) * 1000),
+                exit_code=None, output_sha256=None, steps=[],
                 error="interrupted before the runner finished",
             )
             self._save(run)
@@ -103,6 +104,8 @@ class RunCommands(_Base):
         output_sha256 = archive.put(result.output)
         steps = [{"name": step, "sha256": archive.put(data), "size": len(data)}
                  for step, data in result.steps.items()]
+        steps += [{"name": step, "sha256": None, "size": 0, "skipped": why}
+                  for step, why in result.skipped.items()]
         status = "passed" if result.passed else "failed"
         run.finish(
             org=org, script=name, version=number, environment=environment, actor=actor,
@@ -132,6 +135,8 @@ class RunCommands(_Base):
             "environment": run.environment, "status": run.status, "duration_ms": run.duration_ms,
             "input_sha256": run.input_sha256, "output_sha256": run.output_sha256,
             "steps": run.steps, "error": run.error, "actor": run.actor,
+            "warnings": [f"step file {step['name']} skipped: {step['skipped']}"
+                         for step in run.steps if step.get("skipped")],
             "started_at": run.created_on, "finished_at": run.modified_on if run.status != "started" else None,
         }
 
