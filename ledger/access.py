@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 from uuid import UUID
 
+from ledger.retries import retried
 from ledger.errors import AlreadyExistsError, InvalidInputError, LedgerError, NotFoundError
 from ledger.names import check_org
 from ledger.tokens import ROLES, ApiToken, TokenDirectory, token_hash
@@ -104,6 +105,7 @@ class AccessCommands(_Base):
         check_org(org)
         return self._get(TokenDirectory, TokenDirectory.create_id(org))
 
+    @retried
     def issue_token(self, *, org: str, name: str, role: str, actor: str) -> IssuedTokenView:
         check_token_name(name)
         check_role(role)
@@ -128,6 +130,7 @@ class AccessCommands(_Base):
             for name, entry in sorted(directory.tokens.items())
         ]
 
+    @retried
     def revoke_token(self, *, org: str, name: str, actor: str) -> TokenView:
         directory = self._directory(org)
         entry = directory.entry(name) if directory else None

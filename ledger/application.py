@@ -21,6 +21,7 @@ from ledger.smoke import RunCommands
 from ledger.content import Content
 from ledger.deployment import Deployment
 from ledger.errors import AlreadyExistsError, ConflictError, InvalidInputError, NotFoundError
+from ledger.retries import RacedError, retried
 from ledger.names import ENVIRONMENTS, check_environment, check_org, check_script_name
 from ledger.script import Script, ScriptCatalog
 from ledger.variables import Overlay, TenantVariables
@@ -72,11 +73,12 @@ class Ledger(AccessCommands, ConfigurationCommands, SafetyCommands, RunCommands,
         return aggregate
 
     def _save(self, *aggregates: Aggregate | None) -> int | None:
-        """Save atomically; a concurrent writer's conflict becomes a ConflictError."""
+        """Save atomically; losing a race to a concurrent writer raises RacedError, which the
+        command's ``@retried`` turns into a fresh attempt (a ConflictError once they run out)."""
         try:
             recordings = self.save(*aggregates)
         except IntegrityError:
-            raise ConflictError(
+            raise RacedError(
                 "another writer changed the same record first: nothing was saved; reload and retry"
             ) from None
         return recordings[-1].notification.id if recordings else None
@@ -160,6 +162,7 @@ class Ledger(AccessCommands, ConfigurationCommands, SafetyCommands, RunCommands,
 
     # Drafts and versions -------------------------------------------------------
 
+    @retried
     def save_draft(self, *, org: str, name: str, content: Content, actor: str) -> DraftView:
         script = self._script(org, name)
         script.save_draft(content, actor=actor)
@@ -175,6 +178,7 @@ class Ledger(AccessCommands, ConfigurationCommands, SafetyCommands, RunCommands,
             position=position,
         )
 
+    @retried
     def publish(
         self, *, org: str, name: str, actor: str, label: str | None = None, note: str | None = None
     ) -> VersionView:
@@ -224,6 +228,7 @@ class Ledger(AccessCommands, ConfigurationCommands, SafetyCommands, RunCommands,
             result[environment] = deployment.current if deployment else None
         return result
 
+    @retried
     def promote(
         self,
         *,
@@ -273,6 +278,7 @@ class Ledger(AccessCommands, ConfigurationCommands, SafetyCommands, RunCommands,
             position=position,
         )
 
+    @retried
     def rollback(
         self,
         *,

@@ -6,6 +6,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from ledger.retries import retried
 from ledger.config import fingerprint, looks_secret, resolve, shown
 from ledger.envfile import parse_dotenv
 from ledger.errors import InvalidInputError, NotFoundError
@@ -48,6 +49,7 @@ class ConfigurationCommands(_Base):
 
     # Tenant variables ----------------------------------------------------------
 
+    @retried
     def set_variable(
         self,
         *,
@@ -89,6 +91,7 @@ class ConfigurationCommands(_Base):
             for key in sorted(tenant.scope(environment))
         ]
 
+    @retried
     def delete_variable(
         self, *, org: str, key: str, actor: str, environment: str | None = None
     ) -> VariableView:
@@ -99,6 +102,7 @@ class ConfigurationCommands(_Base):
         self._save(tenant)
         return view
 
+    @retried
     def import_variables(
         self,
         *,
@@ -168,6 +172,7 @@ class ConfigurationCommands(_Base):
             position=position,
         )
 
+    @retried
     def update_overlay(
         self,
         *,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from ledger.retries import retried
 from ledger.config import resolve
 from ledger.content import Content
 from ledger.deployment import Deployment
@@ -32,6 +33,7 @@ class SafetyCommands(_Base):
         check_org(org)
         return effective(self._get(Policy, Policy.create_id(org)))
 
+    @retried
     def set_policy(self, *, org: str, name: str, value: str, actor: str) -> dict[str, Any]:
         check_org(org)
         parsed = parse_setting(name, value)
