@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import secrets
 from dataclasses import dataclass
+from functools import cached_property
 from datetime import datetime
 from typing import TYPE_CHECKING
 from uuid import UUID
@@ -16,6 +17,7 @@ from uuid import UUID
 from ledger.retries import retried
 from ledger.errors import AlreadyExistsError, InvalidInputError, LedgerError, NotFoundError
 from ledger.names import check_org
+from ledger.token_check import TokenCheck
 from ledger.tokens import ROLES, ApiToken, TokenDirectory, token_hash
 from ledger.views import View
 
@@ -149,10 +151,15 @@ class AccessCommands(_Base):
 
     def authenticate(self, *, token: str) -> Principal:
         """The principal a bearer token stands for; unknown or revoked tokens are refused."""
-        found = self._get(ApiToken, ApiToken.create_id(token_hash(token))) if token else None
-        if found is None or found.revoked:
+        found = self.token_check.principal_of(token)
+        if found is None:
             raise UnauthenticatedError("unknown or revoked token")
-        return Principal(org=found.org, name=found.name, role=found.role)
+        org, name, role = found
+        return Principal(org=org, name=name, role=role)
+
+    @cached_property
+    def token_check(self) -> TokenCheck:
+        return TokenCheck(self.recorder, self.mapper)
 
     def has_active_tokens(self) -> bool:
         """Whether any organization has a token that is not revoked (scans the log once)."""

@@ -89,6 +89,15 @@ class PointersView(TrackedView):
         order = "CASE environment WHEN 'development' THEN 0 WHEN 'staging' THEN 1 ELSE 2 END"
         return list(self.db.query(sql + f" ORDER BY script, {order}", params))
 
+    def versions_of(self, org: str, script: str) -> dict[str, int]:
+        """The version each environment of one script runs (environments never moved are absent)."""
+        return {
+            row[0]: row[1]
+            for row in self.db.execute(
+                "SELECT environment, version FROM pointers WHERE org = ? AND script = ?", [org, script]
+            )
+        }
+
     def interval_at(self, org: str, script: str, environment: str, instant: str) -> dict[str, Any] | None:
         rows = list(
             self.db.query(
