@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import cached_property
 from typing import Any, TypeVar
 from uuid import UUID
 
@@ -19,6 +20,7 @@ from ledger.runs import SmokeHistory
 from ledger.safety import SafetyCommands
 from ledger.smoke import RunCommands
 from ledger.content import Content
+from ledger.contents import ContentBlob, ContentStore
 from ledger.deployment import Deployment
 from ledger.errors import AlreadyExistsError, ConflictError, InvalidInputError, NotFoundError
 from ledger.retries import RacedError, retried
@@ -55,6 +57,10 @@ class Ledger(AccessCommands, ConfigurationCommands, SafetyCommands, RunCommands,
     }
 
     # Persistence helpers -------------------------------------------------------
+
+    @cached_property
+    def contents(self) -> ContentStore:
+        return ContentStore(self)
 
     def _get(self, cls: type[A], aggregate_id: UUID) -> A | None:
         try:
@@ -165,8 +171,9 @@ class Ledger(AccessCommands, ConfigurationCommands, SafetyCommands, RunCommands,
     @retried
     def save_draft(self, *, org: str, name: str, content: Content, actor: str) -> DraftView:
         script = self._script(org, name)
+        blob = self.contents.new_blob(org, content)
         script.save_draft(content, actor=actor)
-        position = self._save(script)
+        position = self._save(blob, script)  # the script's event last: its position is returned
         assert script.draft is not None
         return DraftView(
             script=name,
@@ -200,9 +207,8 @@ class Ledger(AccessCommands, ConfigurationCommands, SafetyCommands, RunCommands,
         number = self._resolve_version(org, script, version)
         return self._version_view(script, number, with_content=with_content)
 
-    @staticmethod
     def _version_view(
-        script: Script, number: int, with_content: bool, position: int | None = None
+        self, script: Script, number: int, with_content: bool, position: int | None = None
     ) -> VersionView:
         v = script.get_version(number)
         assert v is not None
@@ -215,7 +221,7 @@ class Ledger(AccessCommands, ConfigurationCommands, SafetyCommands, RunCommands,
             published_at=v["published_at"],
             content_sha256=v["content_sha256"],
             format=v["format"],
-            content=v["content"] if with_content else None,
+            content=self.contents.get(script.org, script.id, v).data if with_content else None,
             position=position,
         )
 

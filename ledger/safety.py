@@ -49,7 +49,7 @@ class SafetyCommands(_Base):
     def _content(self, script: Script, number: int) -> Content:
         version = script.get_version(number)
         assert version is not None
-        return Content(version["format"], version["content"])
+        return self.contents.get(script.org, script.id, version)
 
     def evaluate_gates(
         self, org: str, script: Script, number: int, environment: str, target: Deployment | None
@@ -98,7 +98,7 @@ class SafetyCommands(_Base):
         if ref == "draft":
             if script.draft is None:
                 raise NotFoundError(f"script {script.name!r} has no draft")
-            return "draft", None, Content(script.draft["format"], script.draft["content"])
+            return "draft", None, self.contents.get(script.org, script.id, script.draft)
         if ref in ENVIRONMENTS:
             deployment = self._deployment(org, script.name, ref)
             if deployment is None or deployment.current is None:
