@@ -24,6 +24,7 @@ from ledger.contents import ContentBlob, ContentStore
 from ledger.deployment import Deployment
 from ledger.errors import AlreadyExistsError, ConflictError, InvalidInputError, NotFoundError
 from ledger.retries import RacedError, retried
+from ledger.unset import UNSET
 from ledger.names import ENVIRONMENTS, check_environment, check_org, check_script_name
 from ledger.script import Script, ScriptCatalog
 from ledger.variables import Overlay, TenantVariables
@@ -32,13 +33,6 @@ from ledger.views import DraftView, MoveView, ScriptView, VersionView
 A = TypeVar("A", bound=Aggregate)
 
 
-class _Unset:
-    def __repr__(self) -> str:
-        return "UNSET"
-
-
-#: Pass as ``expect_current`` to skip the compare-and-set check.
-UNSET: Any = _Unset()
 
 
 class Ledger(AccessCommands, ConfigurationCommands, SafetyCommands, RunCommands, IncidentCommands, Application[UUID]):
@@ -46,8 +40,10 @@ class Ledger(AccessCommands, ConfigurationCommands, SafetyCommands, RunCommands,
 
     name = "revledger"
     snapshotting_intervals = {  # noqa: RUF012 (eventsourcing declares it a ClassVar)
-        Script: 50,
-        Deployment: 100,
+        # Aggregates no longer grow with their history: frequent small snapshots keep every
+        # load to a handful of events.
+        Script: 20,
+        Deployment: 10,
         TenantVariables: 100,
         Overlay: 100,
         Policy: 100,

@@ -5,12 +5,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from api.output import Output, render
-from api.settings import Settings
+
+if TYPE_CHECKING:
+    from api.settings import Settings
 
 OrgOpt = Annotated[
     str | None,
@@ -72,6 +74,8 @@ def use_server(url: str | None) -> None:
 
 
 def invocation(org: str | None = None, actor: str | None = None) -> Invocation:
+    from api.settings import Settings
+
     settings = Settings(server=_server_option) if _server_option else Settings()
     return Invocation(settings, org or settings.org, actor or settings.default_actor())
 
