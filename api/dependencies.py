@@ -7,12 +7,10 @@ pool. A command's response is sent only after the read models have applied it.
 
 from __future__ import annotations
 
-import asyncio
 import importlib.metadata
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Annotated, Any, TypeVar
 
@@ -25,6 +23,7 @@ from starlette.concurrency import run_in_threadpool
 from api.idempotency import IdempotencyKeyError, IdempotencyStore, StoredResponse, check_key, fingerprint
 from api.problems import BadRequestError
 from api.services import open_ledger
+from api.writer import BatchWriter
 from api.settings import Settings
 from ledger.access import Principal, UnauthenticatedError
 from ledger.application import Ledger
@@ -43,11 +42,12 @@ class Services:
     settings: Settings
     ledger: Ledger
     idempotency: IdempotencyStore
-    writer: ThreadPoolExecutor = field(
-        default_factory=lambda: ThreadPoolExecutor(1, thread_name_prefix="revledger-writer")
-    )
     started: float = field(default_factory=time.monotonic)
     _local: threading.local = field(default_factory=threading.local)
+    writer: BatchWriter = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.writer = BatchWriter(self.catch_up)
 
     def projections(self) -> Projections:
         """This thread's handle on the read models (SQLite connections stay in their thread)."""
@@ -58,7 +58,12 @@ class Services:
 
     async def write(self, work: Callable[[], T]) -> T:
         """Run ``work`` on the writer thread."""
-        return await asyncio.get_running_loop().run_in_executor(self.writer, work)
+        return await self.writer.run(work)
+
+    async def command(self, work: Callable[[], T]) -> T:
+        """Run a command on the writer thread; answer once the read models include it (one
+        catch-up per batch of queued commands)."""
+        return await self.writer.run(work, then_catch_up=True)
 
     async def read(self, work: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
         """Run ``work`` in the thread pool."""
@@ -69,7 +74,7 @@ class Services:
         return self.projections().catch_up()
 
     def close(self) -> None:
-        self.writer.shutdown(wait=True)
+        self.writer.shutdown()
         self.idempotency.close()
         self.ledger.close()
 
@@ -192,7 +197,7 @@ class Commands:
         remember: bool = True,
     ) -> JSONResponse:
         """``remember=False`` keeps the response out of the idempotency store (new tokens)."""
-        stored, replayed = await self.services.write(
+        stored, replayed = await self.services.command(
             lambda: self._execute(command, schema, status_code, remember)
         )
         headers = {"Idempotent-Replayed": "true"} if replayed else None
@@ -214,8 +219,7 @@ class Commands:
         response = StoredResponse(self.fingerprint, status_code, body)
         if self.key is not None and remember:
             store.remember(org, self.key, response)
-        self.services.catch_up()
-        return response, False
+        return response, False  # answered after the batch's catch-up (Services.command)
 
 
 async def get_commands(
