@@ -233,7 +233,8 @@ def rebuild_rows(work: Path, events: int) -> None:
 def server(command: list[str], env: dict[str, str], health: str) -> Any:
     import httpx
 
-    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                               start_new_session=True)  # its own process group: stopped with its workers
     try:
         deadline = time.monotonic() + 180
         while True:
@@ -247,11 +248,13 @@ def server(command: list[str], env: dict[str, str], health: str) -> Any:
             time.sleep(0.5)
         yield process
     finally:
-        process.terminate()
+        import signal
+
+        os.killpg(process.pid, signal.SIGTERM)
         try:
             process.wait(timeout=20)
         except subprocess.TimeoutExpired:
-            process.kill()
+            os.killpg(process.pid, signal.SIGKILL)
 
 
 def wrk(url: str, seconds: int, headers: dict[str, str], script: str | None, work: Path) -> dict[str, float]:
@@ -267,6 +270,9 @@ def wrk(url: str, seconds: int, headers: dict[str, str], script: str | None, wor
     rps = float(next(line.split()[1] for line in out.splitlines() if line.startswith("Requests/sec")))
     p99 = next(line.split()[1] for line in out.splitlines() if line.strip().startswith("99%"))
     non2xx = sum(int(line.split()[-1]) for line in out.splitlines() if "Non-2xx" in line)
+    if "Socket errors" in out:
+        non2xx += sum(int(x) for x in out.split("Socket errors:")[1].splitlines()[0].replace(",", " ").split()
+                      if x.isdigit())
     return {"rps": rps, "p99_ms": _ms(p99), "non_2xx": non2xx}
 
 
@@ -325,7 +331,8 @@ def http_rows(work: Path, seconds: int, count: int, mlflow: Path | None) -> None
                            ("at", "/v1/scripts/svc/environments/development/at?time=now")):
             figures[name] = wrk(base + path, seconds, headers, None, work)
     record("HTTP promote, 1 worker, 16 connections",
-           f"{figures['promote']['rps']:,.0f} req/s, p99 {figures['promote']['p99_ms']:.0f} ms "
+           f"{figures['promote']['rps']:,.0f} req/s, p99 {figures['promote']['p99_ms']:.0f} ms, "
+           f"{figures['promote']['non_2xx']} non-2xx "
            f"(serial client {figures['serial_promote']:,.0f}/s)",
            f"wrk -t1 -c16 -d{seconds}s POST {promote_path}", ">= 600 req/s, p99 < 50 ms", **figures["promote"],
            serial=figures["serial_promote"])
@@ -351,7 +358,7 @@ def mlflow_rows(work: Path, seconds: int, count: int, venv: Path, ours: dict[str
             client.post(f"{api}/registered-models/create", json={"name": "svc"}).raise_for_status()
             for _ in (1, 2):
                 client.post(f"{api}/model-versions/create",
-                            json={"name": "svc", "source": str(work / "model")}).raise_for_status()
+                            json={"name": "svc", "source": "s3://bench/model"}).raise_for_status()
             alias = f"{api}/registered-models/alias"
             client.post(alias, json={"name": "svc", "alias": "development", "version": "1"}).raise_for_status()
             set_serial = serial(lambda i: client.post(
@@ -375,12 +382,15 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="smaller sizes and shorter loads")
     parser.add_argument("--mlflow", type=Path, default=Path("/tmp/mlflow-venv"), help="MLflow's virtualenv")
     parser.add_argument("--results", type=Path, default=ROOT / "bench" / "run-results.json")
+    parser.add_argument("--rebuild-events", type=int, default=None, help="log size of the rebuild row")
     parser.add_argument("--only", default="", help="comma-separated: promote,publish,race,cli,rebuild,http")
     args = parser.parse_args()
     quick = args.quick
     sizes = {"moves": 5_000 if quick else 50_000, "versions": 100 if quick else 1_000,
              "rebuild": 100_000 if quick else 1_000_000, "count": 100 if quick else 300,
              "seconds": 5 if quick else 15, "cli_events": 10_000}
+    if args.rebuild_events:
+        sizes["rebuild"] = args.rebuild_events
     mlflow = args.mlflow if (args.mlflow / "bin" / "mlflow").exists() else None
     if shutil.which("wrk") is None:
         raise SystemExit("bench/run.py needs wrk: apt-get install wrk")
