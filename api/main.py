@@ -17,7 +17,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.dependencies import VERSION, Services, open_services
 from api.problems import PROBLEM_JSON, install, problem, problem_response
-from api.routers import audit, config, diffs, environments, health, incidents, logs, reports, scripts, tokens
+from api.routers import (
+    audit, config, diffs, environments, health, incidents, logs, reports, scriptum, scripts, tokens,
+)
 from api.settings import Settings, get_settings
 
 log = logging.getLogger("revledger.api")
@@ -81,6 +83,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         services = open_services(settings)
         await services.write(services.catch_up)
         app.state.services = services
+        rpc = None
+        if settings.grpc_port is not None:
+            from api.rpc.server import GrpcServer  # grpc loads only when it is served
+
+            rpc = GrpcServer(services)
+            try:
+                app.state.grpc_port = await rpc.start()
+            except Exception:
+                services.close()
+                raise
         follower = asyncio.create_task(keep_caught_up(services, settings.catch_up_interval))
         try:
             yield
@@ -88,6 +100,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             follower.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await follower
+            if rpc is not None:
+                await rpc.stop()
             services.close()
 
     app = FastAPI(
@@ -98,7 +112,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
     install(app)
-    for module in (health, scripts, environments, diffs, config, audit, tokens, logs, incidents, reports):
+    for module in (health, scripts, environments, diffs, config, audit, tokens, logs, incidents, reports,
+                   scriptum):
         app.include_router(module.router)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app
