@@ -62,23 +62,13 @@ class Services:
 
     async def command(self, work: Callable[[], T]) -> T:
         """Run a command on the writer thread; answer once the read models include it (one
-        catch-up per batch of queued commands)."""
+        catch-up per batch of queued commands: read-your-writes). HTTP and gRPC commands both
+        come this way; HTTP adds idempotency keys."""
         return await self.writer.run(work, then_catch_up=True)
 
     async def read(self, work: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
         """Run ``work`` in the thread pool."""
         return await run_in_threadpool(work, *args, **kwargs)
-
-    async def command(self, work: Callable[[], T]) -> T:
-        """Run a command on the writer, then bring the read models up to date before answering
-        (read-your-writes). The gRPC service's path to the writer; HTTP adds idempotency keys."""
-
-        def run() -> T:
-            result = work()
-            self.catch_up()
-            return result
-
-        return await self.write(run)
 
     def catch_up(self) -> int:
         """Apply new events to the read models (call on the writer thread only)."""
