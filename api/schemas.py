@@ -228,6 +228,8 @@ class ReadyPublic(Public):
     status: Literal["ready"]
     head: int = Field(description="Position of the last event in the log.")
     projections_lag: int = Field(description="Events the read models have yet to apply.")
+    position: int = Field(0, description="Position this node's read models have reached.")
+    backend: str = Field("sqlite", description="Event store: sqlite or postgresql.")
 
 
 class ProblemPublic(Public):

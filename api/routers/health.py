@@ -26,14 +26,19 @@ async def health(services: ServicesDep) -> Any:
     responses={503: {"model": ProblemPublic, "description": "Not ready, with the reason."}},
 )
 async def ready(services: ServicesDep) -> Any:
-    def probe() -> tuple[int, int]:
+    def probe() -> tuple[int, int, int]:
         head = services.ledger.recorder.max_notification_id() or 0
-        return head, services.projections().lag()
+        status = services.projections().status()
+        position = min((row["position"] for row in status), default=head)
+        return head, max((row["lag"] for row in status), default=0), position
 
     try:
-        head, lag = await services.read(probe)
+        head, lag, position = await services.read(probe)
     except (PersistenceError, OSError) as error:
         return problem_response(problem(503, f"the event store does not answer: {error}"))
     if lag > 0:
-        return problem_response(problem(503, f"the read models are {lag} events behind the log"))
-    return {"status": "ready", "head": head, "projections_lag": lag}
+        return problem_response(problem(
+            503, f"the read models are {lag} events behind the log",
+            head=head, projections_lag=lag, position=position))
+    return {"status": "ready", "head": head, "projections_lag": lag, "position": position,
+            "backend": services.settings.backend}
