@@ -7,6 +7,7 @@ pool. A command's response is sent only after the read models have applied it.
 
 from __future__ import annotations
 
+import asyncio
 import importlib.metadata
 import threading
 import time
