@@ -228,6 +228,7 @@ class ReadyPublic(Public):
     status: Literal["ready"]
     head: int = Field(description="Position of the last event in the log.")
     projections_lag: int = Field(description="Events the read models have yet to apply.")
+    lag_seconds: float = Field(default=0.0, description="How long the oldest unapplied event has waited.")
     position: int = Field(0, description="Position this node's read models have reached.")
     backend: str = Field("sqlite", description="Event store: sqlite or postgresql.")
 

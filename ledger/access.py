@@ -50,6 +50,13 @@ def check_role(role: str) -> str:
     return role
 
 
+def change_role(environment: str | None) -> str:
+    """The role a change to what ``environment`` runs needs over a remote interface: in
+    production, moving its pointer and writing its configuration (with secrets or not)
+    both need a deployer; elsewhere, and in the base scope, an editor."""
+    return "deployer" if environment == "production" else "editor"
+
+
 def check_token_name(name: str) -> str:
     if not _TOKEN_NAME.fullmatch(name):
         raise InvalidInputError(
@@ -65,6 +72,8 @@ class Principal:
     org: str
     name: str
     role: str
+    #: The token's own id: what Idempotency-Keys are scoped to.
+    token_id: str = ""
 
     def has_role(self, role: str) -> bool:
         return ROLES.index(self.role) >= ROLES.index(role)
@@ -155,7 +164,8 @@ class AccessCommands(_Base):
         if found is None:
             raise UnauthenticatedError("unknown or revoked token")
         org, name, role = found
-        return Principal(org=org, name=name, role=role)
+        token_id = str(ApiToken.create_id(token_hash(token)))
+        return Principal(org=org, name=name, role=role, token_id=token_id)
 
     @cached_property
     def token_check(self) -> TokenCheck:
