@@ -85,6 +85,7 @@ def _register() -> None:
     from api.commands import incidents; incidents.register(app)  # noqa: E702 (one line: others edit this function too)
     serve.register(app)
     app.add_typer(tokens.token_app, name="token")
+    from api.commands import transparency; transparency.register(app)  # noqa: E702
 
 
 _register()

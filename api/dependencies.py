@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import importlib.metadata
+import logging
 import threading
 import time
 from collections.abc import Callable
@@ -24,11 +25,12 @@ from starlette.concurrency import run_in_threadpool
 
 from api.idempotency import IdempotencyKeyError, IdempotencyStore, StoredResponse, check_key, fingerprint
 from api.problems import BadRequestError
-from api.services import open_ledger
+from api.services import open_ledger, verifiable_log
 from api.settings import Settings
 from ledger.access import Principal, UnauthenticatedError
 from ledger.application import Ledger
 from projections.service import Projections
+from projections.transparency import VerifiableLog
 
 T = TypeVar("T")
 
@@ -48,6 +50,28 @@ class Services:
     )
     started: float = field(default_factory=time.monotonic)
     _local: threading.local = field(default_factory=threading.local)
+    verifier: ThreadPoolExecutor = field(
+        default_factory=lambda: ThreadPoolExecutor(1, thread_name_prefix="revledger-verifier")
+    )
+
+    @property
+    def log(self) -> VerifiableLog:
+        return verifiable_log(self.ledger)
+
+    def verify(self) -> None:
+        """Check the store against the witness file (when a signing key is configured)."""
+        if self.settings.signing_key_file is not None:
+            self.log.verify_store()
+
+    def verify_later(self) -> None:
+        """After a new checkpoint: verify again, off the writer thread."""
+        self.verifier.submit(self._verify_logged)
+
+    def _verify_logged(self) -> None:
+        try:
+            self.verify()
+        except Exception:  # noqa: BLE001 - a verifier crash must not pass for a verdict
+            logging.getLogger("revledger.api").exception("verifying the store failed")
 
     def projections(self) -> Projections:
         """This thread's handle on the read models (SQLite connections stay in their thread)."""
@@ -65,18 +89,24 @@ class Services:
         return await run_in_threadpool(work, *args, **kwargs)
 
     def catch_up(self) -> int:
-        """Apply new events to the read models (call on the writer thread only)."""
+        """Apply new events to the log tree and the read models (call on the writer thread only)."""
+        if self.log.catch_up():
+            self.verify_later()
         return self.projections().catch_up()
 
     def close(self) -> None:
         self.writer.shutdown(wait=True)
+        self.verifier.shutdown(wait=True)
+        self.log.close()
         self.idempotency.close()
         self.ledger.close()
 
 
 def open_services(settings: Settings) -> Services:
     ledger = open_ledger(settings)
-    return Services(settings, ledger, IdempotencyStore(settings.idempotency_path))
+    services = Services(settings, ledger, IdempotencyStore(settings.idempotency_path))
+    services.log.on_checkpoint = services.verify_later
+    return services
 
 
 def get_services(request: Request) -> Services:
@@ -132,6 +162,8 @@ async def get_caller(
     """401 without a valid token, 400 without an organization, 403 for another org's token."""
     if credentials is None:
         raise UnauthenticatedError("missing bearer token: send 'Authorization: Bearer <token>'")
+    # Never authenticate from a history that failed verification (a deleted revocation, say).
+    services.log.check_writable()
     principal = await services.read(services.ledger.authenticate, token=credentials.credentials)
     if not x_organization_id:
         raise BadRequestError("missing x-organization-id header: name the organization")

@@ -17,7 +17,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.dependencies import VERSION, Services, open_services
 from api.problems import PROBLEM_JSON, install, problem, problem_response
-from api.routers import audit, config, diffs, environments, health, incidents, logs, reports, scripts, tokens
+from api.routers import audit, config, diffs, environments, health, incidents, logs, reports, scripts, tokens, transparency
 from api.settings import Settings, get_settings
 
 log = logging.getLogger("revledger.api")
@@ -80,6 +80,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         services = open_services(settings)
         await services.write(services.catch_up)
+        await services.write(services.verify)  # before the first request: refuse work from an altered history
         app.state.services = services
         follower = asyncio.create_task(keep_caught_up(services, settings.catch_up_interval))
         try:
@@ -98,7 +99,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
     install(app)
-    for module in (health, scripts, environments, diffs, config, audit, tokens, logs, incidents, reports):
+    for module in (health, scripts, environments, diffs, config, audit, tokens, logs, incidents, reports, transparency):
         app.include_router(module.router)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app

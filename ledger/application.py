@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 from uuid import UUID
 
@@ -20,6 +20,7 @@ from ledger.safety import SafetyCommands
 from ledger.smoke import RunCommands
 from ledger.content import Content
 from ledger.deployment import Deployment
+from ledger.immutability import protect_events
 from ledger.errors import AlreadyExistsError, ConflictError, InvalidInputError, NotFoundError
 from ledger.names import ENVIRONMENTS, check_environment, check_org, check_script_name
 from ledger.script import Script, ScriptCatalog
@@ -52,6 +53,20 @@ class Ledger(AccessCommands, ConfigurationCommands, SafetyCommands, RunCommands,
         ScriptCatalog: 100,
         TokenDirectory: 100,
     }
+
+    def __init__(self, env: Any = None, **kwargs: Any) -> None:
+        super().__init__(env=env, **kwargs)
+        protect_events(self.recorder)
+        #: Called after every successful save (the log tree appends the new events).
+        self.on_saved: list[Callable[[], None]] = []
+        #: The read side's verifiable log, when the interface layer attached one.
+        self.verifiable_log: Any = None
+
+    def save(self, *objs: Any, **kwargs: Any) -> Any:
+        recordings = super().save(*objs, **kwargs)
+        for listener in self.on_saved:
+            listener()
+        return recordings
 
     # Persistence helpers -------------------------------------------------------
 

@@ -34,6 +34,15 @@ async def ready(services: ServicesDep) -> Any:
         head, lag = await services.read(probe)
     except (PersistenceError, OSError) as error:
         return problem_response(problem(503, f"the event store does not answer: {error}"))
+    verdict = services.log.verdict
+    if verdict is not None and not verdict.ok:
+        return problem_response(problem(
+            503, f"the event store failed verification at position {verdict.first_bad_position}: "
+            f"{verdict.reason}", first_bad_position=verdict.first_bad_position, reason=verdict.reason,
+        ))
     if lag > 0:
         return problem_response(problem(503, f"the read models are {lag} events behind the log"))
-    return {"status": "ready", "head": head, "projections_lag": lag}
+    latest = await services.read(services.log.latest)
+    checkpoint = None if latest is None else {"size": latest["size"], "time": latest["time"]}
+    return {"status": "ready", "head": head, "projections_lag": lag, "checkpoint": checkpoint,
+            "verified": None if verdict is None else verdict.ok}
