@@ -86,7 +86,7 @@ def notifications(app: Application) -> Any:
 def _replay(app: Application, tree: LogTree, checkpoints: list[Checkpoint]) -> int:
     frontier = merkle.Frontier()
     pending = list(checkpoints)
-    window: list[tuple[int, int, bytes]] = []  # (position, notification id, leaf) since the last good checkpoint
+    window: list[tuple[int, Any, bytes]] = []  # (position, notification, leaf) since the last good checkpoint
     last_good = 0
     position = 0
     for n in notifications(app):
@@ -95,7 +95,7 @@ def _replay(app: Application, tree: LogTree, checkpoints: list[Checkpoint]) -> i
             continue  # past the last checkpoint: counted, not covered
         _line, leaf = event_leaf(position, n.originator_id, n.originator_version, n.topic, n.state)
         frontier.append(leaf)
-        window.append((position, n.id, leaf))
+        window.append((position, n, leaf))
         if position == pending[0].size:
             checkpoint = pending.pop(0)
             if frontier.root() != checkpoint.root:
@@ -109,8 +109,21 @@ def _replay(app: Application, tree: LogTree, checkpoints: list[Checkpoint]) -> i
     return position
 
 
+def _leaf_as(position: int, n: Any) -> bytes:
+    return event_leaf(position, n.originator_id, n.originator_version, n.topic, n.state)[1]
+
+
+def _what_happened(index: int, window: list[tuple[int, Any, bytes]], stored: list[tuple[int, int, bytes]]) -> str:
+    position, n, _leaf = window[index]
+    if index + 1 < len(window) and _leaf_as(position, window[index + 1][1]) == stored[index][2]:
+        return "an event was inserted here (the next one is the one checkpointed here)"
+    if index + 1 < len(stored) and _leaf_as(position + 1, n) == stored[index + 1][2]:
+        return "an event is missing here (deleted: this one was checkpointed at the next position)"
+    return "the event differs from the one checkpointed (edited, replaced or reordered)"
+
+
 def _locate(tree: LogTree, checkpoint: Checkpoint, last_good: int,
-            window: list[tuple[int, int, bytes]], required: bool = True) -> None:
+            window: list[tuple[int, Any, bytes]], required: bool = True) -> None:
     """Name the first position after ``last_good`` where the store differs from what was signed."""
     stored: list[tuple[int, int, bytes]] = []
     trusted = False
@@ -120,12 +133,9 @@ def _locate(tree: LogTree, checkpoint: Checkpoint, last_good: int,
     except LookupError:
         pass
     if trusted:
-        for (position, notification, leaf), (_s, stored_notification, stored_leaf) in zip(window, stored):
+        for index, ((position, _n, leaf), (_s, _stored_id, stored_leaf)) in enumerate(zip(window, stored)):
             if leaf != stored_leaf:
-                what = ("the event differs from the one checkpointed (edited)"
-                        if notification == stored_notification
-                        else "an event is missing, reordered or inserted here")
-                raise _Found(position, f"position {position}: {what}")
+                raise _Found(position, f"position {position}: {_what_happened(index, window, stored)}")
         if len(window) < len(stored) and required:
             position = last_good + len(window) + 1
             raise _Found(position, f"position {position}: an event is missing here")

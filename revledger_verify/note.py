@@ -143,8 +143,8 @@ class PublicKey:
         checkpoint = parse_checkpoint(body)
         mine = [sig for name, kid, sig in signatures if name == self.name and kid == self.id]
         if not mine:
-            others = ", ".join(sorted({name for name, _kid, _sig in signatures}))
-            raise NoteError(f"not signed by key {self.name!r} (signed by: {others})")
+            others = ", ".join(sorted({f"{name}+{kid.hex()}" for name, kid, _sig in signatures}))
+            raise NoteError(f"not signed by key {self.name}+{self.id.hex()} (signed by: {others})")
         for signature in mine:
             try:
                 self.key.verify(signature, body.encode())
