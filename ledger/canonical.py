@@ -1,8 +1,8 @@
 """The canonical bytes of a stored event: the line ``revledger export`` writes for it.
 
 ``{"seq":P,"id":"<originator id>","version":V,"topic":"<topic>","state":{...}}`` with the
-state's JSON re-encoded with sorted keys and no spaces (ASCII only), or ``"state_b64"`` for a
-state that is not JSON (compressed or encrypted). The leaf hash of position P is
+state's JSON object exactly as stored (eventsourcing writes it compact, on one line), or
+``"state_b64"`` for a state that is not a JSON object on one line (compressed or encrypted). The leaf hash of position P is
 SHA-256(0x00 || these bytes). It is computed over the state *as stored*: an encrypted value
 is hashed as its ciphertext, so destroying a key later changes no leaf.
 """
@@ -26,16 +26,24 @@ def decode_state(state: bytes) -> Any:
         return None
 
 
-def canonical_line(seq: int, originator_id: Any, version: int, topic: str, state: bytes,
-                   decoded: Any = None) -> bytes:
-    head = f'{{"seq":{seq},"id":{_dumps(str(originator_id))},"version":{version},"topic":{_dumps(topic)},'
-    if decoded is None:
-        decoded = decode_state(state)
-    if decoded is None:
-        tail = f'"state_b64":"{base64.b64encode(state).decode()}"}}'
-    else:
-        tail = f'"state":{_dumps(decoded)}}}'
-    return (head + tail).encode("ascii")
+def is_json_object_text(state: bytes) -> bool:
+    """Stored as a JSON object on one line (what eventsourcing's JSON transcoder writes)?"""
+    if state[:1] != b"{" or state[-1:] != b"}" or b"\n" in state or b"\r" in state:
+        return False
+    try:
+        state.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def canonical_line(seq: int, originator_id: Any, version: int, topic: str, state: bytes) -> bytes:
+    head = b'{"seq":%d,"id":"%s","version":%d,"topic":%s,' % (
+        seq, str(originator_id).encode(), version, _dumps(topic).encode())
+    if is_json_object_text(state):
+        return head + b'"state":' + state + b"}"
+    return head + b'"state_b64":"' + base64.b64encode(state) + b'"}'
+
 
 
 def event_leaf(seq: int, originator_id: Any, version: int, topic: str, state: bytes) -> tuple[bytes, bytes]:

@@ -161,8 +161,8 @@ class LogTree:
         leaves, nodes, orgs, signed = [], [], {}, []
         for n in notifications:
             size += 1
-            decoded = decode_state(n.state)
-            line = canonical_line(size, n.originator_id, n.originator_version, n.topic, n.state, decoded)
+            decoded = decode_state(n.state) if n.originator_version == 1 else None
+            line = canonical_line(size, n.originator_id, n.originator_version, n.topic, n.state)
             leaf = merkle.leaf_hash(line)
             originator = str(n.originator_id)
             if n.originator_version == 1 or originator not in orgs:

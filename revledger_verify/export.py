@@ -89,21 +89,21 @@ def check_checkpoint(note: Any, key: PublicKey, covered_before: int = 0) -> Chec
         raise Failure(covered_before + 1, f"checkpoint{where}: {error}") from None
 
 
-def _lines(stream: IO[bytes]) -> Iterator[tuple[int, bytes]]:
-    for number, raw in enumerate(stream, 1):
-        if not raw.endswith(b"\n"):
+def _lines(stream: IO[bytes], first: int) -> Iterator[tuple[int, bytes]]:
+    for number, raw in enumerate(stream, first):
+        if raw[-1:] != b"\n":
             raise Failure(None, f"line {number} is cut short (no newline): the file is truncated")
         yield number, raw[:-1]
 
 
 def verify_export(stream: IO[bytes], key: PublicKey) -> Verdict:
+    """Verify an export read from a seekable binary stream."""
     verdict = Verdict(ok=False)
     try:
-        lines = _lines(stream)
+        first = stream.readline()
         try:
-            _number, first = next(lines)
             header = json.loads(first)
-        except (StopIteration, ValueError):
+        except ValueError:
             raise Failure(1, "not a revledger export: the first line is no header") from None
         if not isinstance(header, dict) or header.get("revledger_export") != 1:
             raise Failure(1, "not a revledger export (version 1) header")
@@ -112,9 +112,9 @@ def verify_export(stream: IO[bytes], key: PublicKey) -> Verdict:
         verdict.tree_size = checkpoint.size
         verdict.root = checkpoint.root.hex()
         if header.get("org") is None:
-            verdict.events = _verify_log(lines, checkpoint)
+            verdict.events = _verify_log(stream, checkpoint)
         else:
-            verdict.events = _verify_org(lines, checkpoint, header)
+            verdict.events = _verify_org(_lines(stream, 2), checkpoint, header)
             verdict.extra["org"] = header["org"]
     except Failure as failure:
         verdict.first_bad_position = failure.position
@@ -124,40 +124,50 @@ def verify_export(stream: IO[bytes], key: PublicKey) -> Verdict:
     return verdict
 
 
-def _verify_log(lines: Iterator[tuple[int, bytes]], checkpoint: Checkpoint) -> int:
+def _verify_log(stream: IO[bytes], checkpoint: Checkpoint) -> int:
+    """One fast pass (hash and fold every line); a slower second one only to name a failure."""
     try:
-        _number, leaves_line = next(lines)
-        recorded: bytes | None = base64.b64decode(json.loads(leaves_line)["leaves"], validate=True)
-    except (StopIteration, ValueError, KeyError, TypeError, binascii.Error):
+        recorded: bytes | None = base64.b64decode(json.loads(stream.readline())["leaves"], validate=True)
+    except (ValueError, KeyError, TypeError, binascii.Error):
         recorded = None
+    start = stream.tell()
     sha256 = hashlib.sha256
-    frontier = merkle.Frontier()
-    stack = frontier.stack
+    stack: list[bytes] = []
+    computed = bytearray()  # every leaf, to name the first bad position if the root fails
+    count = 0
+    raw = b"\n"
+    for raw in stream:  # the hot loop, once per event, with Frontier.append inlined
+        node = sha256(b"\x00" + raw[:-1]).digest()
+        computed += node
+        index = count
+        while index & 1:
+            node = sha256(b"\x01" + stack.pop() + node).digest()
+            index >>= 1
+        stack.append(node)
+        count += 1
+    if raw[-1:] == b"\n" and count == checkpoint.size and merkle.Frontier(count, stack).root() == checkpoint.root:
+        return count
+    stream.seek(start)
+    _diagnose(_lines(stream, 2), checkpoint, computed, recorded)
+    raise Failure(1, "the events do not hash to the checkpoint's root")  # pragma: no cover - _diagnose raised
+
+
+def _diagnose(lines: Iterator[tuple[int, bytes]], checkpoint: Checkpoint, computed: bytearray,
+              recorded: bytes | None) -> None:
+    """Raise the failure at the first bad position."""
     expected = 1
-    first_mismatch: int | None = None
     failure: Failure | None = None
     try:
         for _number, line in lines:
-            if seq_of(line) != expected:
+            if not line.startswith(b'{"seq":%d,' % expected):
                 seq = seq_of(line)
                 if seq is None:
                     raise Failure(expected, f"position {expected}: the line is not an event line")
                 raise Failure(expected, f"position {expected}: found the event of position {seq} "
                               "(an event is missing, reordered or inserted here)")
-            leaf = sha256(b"\x00" + line).digest()
-            if recorded is not None and first_mismatch is None:
-                if recorded[expected * 32 - 32:expected * 32] != leaf:
-                    first_mismatch = expected
-            # Frontier.append, inlined: this loop runs once per event.
-            index, node = expected - 1, leaf
-            while index & 1:
-                node = sha256(b"\x01" + stack.pop() + node).digest()
-                index >>= 1
-            stack.append(node)
             expected += 1
     except Failure as found:
         failure = found
-    frontier.size = expected - 1
     count = expected - 1
     if failure is None:
         if count < checkpoint.size:
@@ -165,11 +175,10 @@ def _verify_log(lines: Iterator[tuple[int, bytes]], checkpoint: Checkpoint) -> i
                               f"covers {checkpoint.size}: events are missing (truncated)")
         elif count > checkpoint.size:
             failure = Failure(checkpoint.size + 1, f"events beyond the checkpoint's tree size {checkpoint.size}")
-        elif frontier.root() != checkpoint.root:
-            failure = Failure(first_mismatch, "the events do not hash to the checkpoint's root")
-    if failure is None:
-        return count
+        else:
+            failure = Failure(None, "the events do not hash to the checkpoint's root")
     # Name the position: the recorded leaves count only if they hash to the signed root.
+    first_mismatch = _first_difference(computed, recorded)
     if first_mismatch is not None and (failure.position is None or first_mismatch <= failure.position):
         if recorded is not None and len(recorded) == 32 * checkpoint.size and _root_of(recorded) == checkpoint.root:
             raise Failure(first_mismatch, f"position {first_mismatch}: the event differs from the one "
@@ -177,6 +186,15 @@ def _verify_log(lines: Iterator[tuple[int, bytes]], checkpoint: Checkpoint) -> i
     if failure.position is None:
         failure.position = min(count + 1, checkpoint.size) if failure.reason.startswith("line") else 1
     raise failure
+
+
+def _first_difference(computed: bytearray, recorded: bytes | None) -> int | None:
+    if recorded is None:
+        return None
+    for offset in range(0, len(computed), 32):
+        if computed[offset:offset + 32] != recorded[offset:offset + 32]:
+            return offset // 32 + 1
+    return None
 
 
 def _root_of(recorded: bytes) -> bytes:
