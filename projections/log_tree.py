@@ -48,6 +48,11 @@ class LogTree:
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")  # rebuildable; the witness file is fsynced
         self.db.executescript(SCHEMA)
+        #: (size, last notification id, frontier) after this connection's last append: the next
+        #: append starts from it unless another process grew the tree meanwhile.
+        self._head: tuple[int, int, merkle.Frontier] | None = None
+        #: Checkpoints signed by this connection so far.
+        self.signed = 0
 
     def close(self) -> None:
         self.db.close()
@@ -143,21 +148,25 @@ class LogTree:
                 appended = self._append_page(app, checkpointer, page)
             except BaseException:
                 self.db.execute("ROLLBACK")
+                self._head = None
                 raise
             self.db.execute("COMMIT")
             if progress is not None:
                 progress(self.size())
             if appended < page:
-                return self.size()
+                return self._head[0] if self._head is not None else self.size()
 
     def _append_page(self, app: Application, checkpointer: Checkpointer | None, page: int) -> int:
         size = self.size()
-        notifications = app.recorder.select_notifications(
-            start=self._last_notification(), limit=page, inclusive_of_start=False
-        )
+        head = self._head
+        if head is not None and head[0] == size:
+            last, frontier = head[1], head[2].copy()
+        else:
+            last, frontier = self._last_notification(), self.frontier(size)
+        notifications = app.recorder.select_notifications(start=last, limit=page, inclusive_of_start=False)
         if not notifications:
+            self._head = (size, last, frontier)
             return 0
-        frontier = self.frontier(size)
         leaves, nodes, orgs, signed = [], [], {}, []
         for n in notifications:
             size += 1
@@ -178,6 +187,8 @@ class LogTree:
                             [(k, v) for k, v in orgs.items()])
         if signed:
             self._record(checkpointer, signed)
+            self.signed += len(signed)
+        self._head = (size, notifications[-1].id, frontier)
         return len(notifications)
 
     def _org_of(self, originator: str) -> str | None:
