@@ -88,6 +88,17 @@ class Services:
         """Run ``work`` in the thread pool."""
         return await run_in_threadpool(work, *args, **kwargs)
 
+    async def command(self, work: Callable[[], T]) -> T:
+        """Run a command on the writer, then bring the read models up to date before answering
+        (read-your-writes). The gRPC service's path to the writer; HTTP adds idempotency keys."""
+
+        def run() -> T:
+            result = work()
+            self.catch_up()
+            return result
+
+        return await self.write(run)
+
     def catch_up(self) -> int:
         """Apply new events to the log tree and the read models (call on the writer thread only)."""
         if self.log.catch_up():
@@ -160,14 +171,23 @@ async def get_caller(
     ] = None,
 ) -> Caller:
     """401 without a valid token, 400 without an organization, 403 for another org's token."""
-    if credentials is None:
+    return await authenticate(services, credentials.credentials if credentials else None, x_organization_id)
+
+
+async def authenticate(services: Services, token: str | None, org: str | None) -> Caller:
+    """The caller a bearer token and an organization stand for (HTTP and gRPC alike).
+
+    Refuses a missing or unknown token, a missing organization, and a token of another
+    organization, in that order, so a refusal never says whether another org's data exists.
+    """
+    if token is None:
         raise UnauthenticatedError("missing bearer token: send 'Authorization: Bearer <token>'")
     # Never authenticate from a history that failed verification (a deleted revocation, say).
     services.log.check_writable()
-    principal = await services.read(services.ledger.authenticate, token=credentials.credentials)
-    if not x_organization_id:
+    principal = await services.read(services.ledger.authenticate, token=token)
+    if not org:
         raise BadRequestError("missing x-organization-id header: name the organization")
-    caller = Caller(principal, x_organization_id)
+    caller = Caller(principal, org)
     caller.require("viewer", "reading")
     return caller
 

@@ -17,7 +17,10 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.dependencies import VERSION, Services, open_services
 from api.problems import PROBLEM_JSON, install, problem, problem_response
-from api.routers import audit, config, diffs, environments, health, incidents, logs, reports, scripts, tokens, transparency
+from api.routers import (
+    audit, config, diffs, environments, health, incidents, logs, reports, scriptum, scripts, tokens,
+    transparency,
+)
 from api.settings import Settings, get_settings
 
 log = logging.getLogger("revledger.api")
@@ -82,6 +85,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         await services.write(services.catch_up)
         await services.write(services.verify)  # before the first request: refuse work from an altered history
         app.state.services = services
+        rpc = None
+        if settings.grpc_port is not None:
+            from api.rpc.server import GrpcServer  # grpc loads only when it is served
+
+            rpc = GrpcServer(services)
+            try:
+                app.state.grpc_port = await rpc.start()
+            except Exception:
+                services.close()
+                raise
         follower = asyncio.create_task(keep_caught_up(services, settings.catch_up_interval))
         try:
             yield
@@ -89,6 +102,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             follower.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await follower
+            if rpc is not None:
+                await rpc.stop()
             services.close()
 
     app = FastAPI(
@@ -99,7 +114,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
     install(app)
-    for module in (health, scripts, environments, diffs, config, audit, tokens, logs, incidents, reports, transparency):
+    for module in (health, scripts, environments, diffs, config, audit, tokens, logs, incidents, reports,
+                   scriptum, transparency):
         app.include_router(module.router)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app

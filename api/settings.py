@@ -40,6 +40,11 @@ class Settings(BaseSettings):
     max_body_bytes: int = 1024 * 1024
     #: Seconds between the server's catch-ups of the read models with the log.
     catch_up_interval: float = 0.5
+    #: Where ``revledger serve`` also serves gRPC (ScriptumService); None: gRPC is off.
+    grpc_port: int | None = None
+    #: A PEM certificate chain and its key: ``revledger serve`` then speaks TLS (HTTP and gRPC).
+    tls_cert: Path | None = None
+    tls_key: Path | None = None
 
     # Verifiable log ---------------------------------------------------------------
     #: Sign a checkpoint every this many events (0: only on `revledger checkpoint` and exports).
