@@ -64,10 +64,16 @@ def _options(
         help="Talk to this revledger server instead of the local store (default: $REVLEDGER_SERVER). "
         "Needs $REVLEDGER_TOKEN.",
     ),
+    database_url: str | None = typer.Option(
+        None, "--database-url", metavar="URL",
+        help="Keep the events in this PostgreSQL database, postgresql://USER:PASSWORD@HOST:PORT/DB "
+        "(default: $REVLEDGER_DATABASE_URL; unset: the SQLite file in $REVLEDGER_HOME).",
+    ),
 ) -> None:
-    from api.commands.common import use_server
+    from api.commands.common import use_database_url, use_server
 
     use_server(server)
+    use_database_url(database_url)
 
 
 def _register() -> None:
@@ -86,6 +92,7 @@ def _register() -> None:
     serve.register(app)
     app.add_typer(tokens.token_app, name="token")
     from api.commands import transparency; transparency.register(app)  # noqa: E702
+    from api.commands import store; store.register(app)  # noqa: E702
 
 
 _register()

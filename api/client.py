@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import time
 import uuid
+from pathlib import Path
 from urllib.parse import quote
 from collections.abc import Iterable
 from datetime import datetime
@@ -41,6 +43,30 @@ V = TypeVar("V", bound=View)
 
 #: Rows per request when the client pages through the whole audit trail.
 AUDIT_PAGE = 1000
+#: Every write answers with its log position; a request may ask for a node that has reached one.
+POSITION = "X-Revledger-Position"
+MIN_POSITION = "X-Revledger-Min-Position"
+
+
+def _load_position(path: Path | None, server: str) -> int:
+    try:
+        return int(json.loads(path.read_text(encoding="utf-8")).get(server, 0)) if path else 0
+    except (OSError, ValueError, AttributeError, TypeError):
+        return 0
+
+
+def _save_position(path: Path | None, server: str, position: int) -> None:
+    if path is None:
+        return
+    try:
+        known = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+        if not isinstance(known, dict):
+            known = {}
+        known[server] = max(position, int(known.get(server, 0)))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(known), encoding="utf-8")
+    except (OSError, ValueError, TypeError):
+        pass  # read-your-writes is then best effort within this process
 
 
 class ServerUnreachableError(LedgerError):
@@ -89,8 +115,14 @@ class LedgerClient:
     """Talks to ``revledger serve`` at ``base_url`` with one bearer token."""
 
     def __init__(self, base_url: str, token: str, *, timeout: float = 30.0,
-                 transport: httpx.BaseTransport | None = None) -> None:
+                 transport: httpx.BaseTransport | None = None,
+                 positions: Path | None = None) -> None:
         self.base_url = base_url.rstrip("/")
+        #: Read-your-writes: the log position of this client's last write; sent as
+        #: ``X-Revledger-Min-Position`` so any node behind a load balancer answers only once
+        #: its read models hold that write. Kept in ``positions`` between CLI runs.
+        self.positions = positions
+        self.min_position = _load_position(positions, self.base_url)
         self.http = httpx.Client(
             base_url=self.base_url,
             headers={"Authorization": f"Bearer {token}", "Accept": "application/json"},
@@ -114,6 +146,8 @@ class LedgerClient:
     def _request(self, method: str, path: str, org: str, *, params: dict[str, Any] | None = None,
                  json_body: Any = None, content: str | None = None) -> httpx.Response:
         headers = {"x-organization-id": org}
+        if self.min_position:
+            headers[MIN_POSITION] = str(self.min_position)
         if method in ("POST", "PUT", "PATCH", "DELETE"):
             # A retry after a lost response is answered with the first response.
             headers["Idempotency-Key"] = str(uuid.uuid4())
@@ -126,7 +160,7 @@ class LedgerClient:
             kwargs["content"] = content.encode("utf-8")
         for attempt in (1, 2):
             try:
-                response = self.http.request(method, path, **kwargs)
+                response = self._patiently(method, path, kwargs)
                 break
             except (httpx.ReadTimeout, httpx.RemoteProtocolError) as error:
                 if attempt == 2 or "Idempotency-Key" not in headers:
@@ -135,7 +169,25 @@ class LedgerClient:
                 raise ServerUnreachableError(f"cannot reach {self.base_url}: {error}") from None
         if response.status_code >= 400:
             raise self._error(response)
+        self._note_position(response)
         return response
+
+    def _patiently(self, method: str, path: str, kwargs: dict[str, Any]) -> httpx.Response:
+        """Send; while a node answers 503 + Retry-After (its read models are not at our last
+        write yet), wait as told and ask again, a bounded number of times."""
+        for _ in range(5):
+            response = self.http.request(method, path, **kwargs)
+            retry_after = response.headers.get("Retry-After", "")
+            if response.status_code != 503 or not retry_after.isdigit():
+                return response
+            time.sleep(min(int(retry_after), 5))
+        return response
+
+    def _note_position(self, response: httpx.Response) -> None:
+        text = response.headers.get(POSITION, "")
+        if text.isdigit() and int(text) > self.min_position:
+            self.min_position = int(text)
+            _save_position(self.positions, self.base_url, self.min_position)
 
     def _error(self, response: httpx.Response) -> LedgerError:
         try:

@@ -34,6 +34,11 @@ from projections.transparency import VerifiableLog
 
 T = TypeVar("T")
 
+#: Every write answers with its position in the log; a request carrying the second header is
+#: answered only once this node's read models have reached that position.
+POSITION_HEADER = "X-Revledger-Position"
+MIN_POSITION_HEADER = "X-Revledger-Min-Position"
+
 #: The installed distribution's version, reported by /health and the OpenAPI document.
 VERSION = importlib.metadata.version("revision-ledger")
 
@@ -49,6 +54,10 @@ class Services:
         default_factory=lambda: ThreadPoolExecutor(1, thread_name_prefix="revledger-writer")
     )
     started: float = field(default_factory=time.monotonic)
+    #: Every read model of this node has applied the log up to here (only grows).
+    position: int = 0
+    #: Set to ask the follower for a catch-up now (a NOTIFY, or a request waiting for a position).
+    wake: asyncio.Event = field(default_factory=asyncio.Event)
     _local: threading.local = field(default_factory=threading.local)
     verifier: ThreadPoolExecutor = field(
         default_factory=lambda: ThreadPoolExecutor(1, thread_name_prefix="revledger-verifier")
@@ -103,7 +112,22 @@ class Services:
         """Apply new events to the log tree and the read models (call on the writer thread only)."""
         if self.log.catch_up():
             self.verify_later()
-        return self.projections().catch_up()
+        head = self.projections().catch_up()
+        self.position = max(self.position, head)
+        return head
+
+    async def reached(self, wanted: int, patience: float) -> bool:
+        """Whether the read models reach ``wanted`` within ``patience`` seconds (catching up
+        meanwhile): read-your-writes across nodes."""
+        deadline = time.monotonic() + patience
+        pause = 0.002
+        while self.position < wanted:
+            if time.monotonic() >= deadline:
+                return False
+            self.wake.set()
+            await asyncio.sleep(pause)
+            pause = min(pause * 2, 0.05)
+        return True
 
     def close(self) -> None:
         self.writer.shutdown(wait=True)
@@ -140,6 +164,36 @@ def get_projections(services: ServicesDep) -> Callable[[], Projections]:
 
 
 ProjectionsDep = Annotated[Callable[[], Projections], Depends(get_projections)]
+
+
+class PositionNotReachedError(Exception):
+    """This node's read models did not reach the asked position in time (503 + Retry-After)."""
+
+    def __init__(self, wanted: int, position: int) -> None:
+        super().__init__(
+            f"this node's read models are at position {position}, not yet at {wanted}: retry shortly"
+        )
+        self.wanted = wanted
+        self.position = position
+
+
+async def wait_for_position(
+    request: Request,
+    x_revledger_min_position: Annotated[
+        str | None,
+        Header(description="Answer only once this node's read models have reached this log "
+                           "position (the X-Revledger-Position of an earlier write); else 503."),
+    ] = None,
+) -> None:
+    if x_revledger_min_position is None:
+        return
+    text = x_revledger_min_position.strip()
+    if not text.isdigit() or len(text) > 18:
+        raise BadRequestError("X-Revledger-Min-Position must be a log position: a whole number >= 0")
+    services: Services = request.app.state.services
+    wanted = int(text)
+    if not await services.reached(wanted, services.settings.min_position_wait):
+        raise PositionNotReachedError(wanted, services.position)
 
 
 # The caller ---------------------------------------------------------------------------
@@ -247,7 +301,9 @@ class Commands:
         stored, replayed = await self.services.write(
             lambda: self._execute(command, schema, status_code, remember)
         )
-        headers = {"Idempotent-Replayed": "true"} if replayed else None
+        headers = {POSITION_HEADER: str(self.position(stored.body))}
+        if replayed:
+            headers["Idempotent-Replayed"] = "true"
         return JSONResponse(stored.body, status_code=stored.status, headers=headers)
 
     def _execute(
@@ -268,6 +324,12 @@ class Commands:
             store.remember(org, self.key, response)
         self.services.catch_up()
         return response, False
+
+    def position(self, body: Any) -> int:
+        """The write's position: the body's own, else how far this node's read models got
+        right after it (at or past the write, so waiting for it reads the write)."""
+        own = body.get("position") if isinstance(body, dict) else None
+        return own if isinstance(own, int) else self.services.position
 
 
 async def get_commands(

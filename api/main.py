@@ -11,17 +11,21 @@ import logging
 from collections.abc import AsyncIterator
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI, Request
+from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api.dependencies import VERSION, Services, open_services
+from api.dependencies import (
+    VERSION, PositionNotReachedError, Services, open_services, wait_for_position,
+)
 from api.problems import PROBLEM_JSON, install, problem, problem_response
 from api.routers import (
     audit, config, diffs, environments, health, incidents, logs, reports, scriptum, scripts, tokens,
     transparency,
 )
 from api.settings import Settings, get_settings
+from projections.wakeups import LogWakeups
 
 log = logging.getLogger("revledger.api")
 
@@ -67,13 +71,31 @@ class BodyLimit:
 
 
 async def keep_caught_up(services: Services, interval: float) -> None:
-    """Apply events written by other processes (a local CLI, say) to the read models."""
+    """Apply events written by other processes (other nodes, a local CLI) to the read models:
+    when woken (a PostgreSQL NOTIFY, a request waiting for a position), else every ``interval``."""
     while True:
-        await asyncio.sleep(interval)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(services.wake.wait(), interval)
+        services.wake.clear()
         try:
             await services.write(services.catch_up)
         except Exception:  # noqa: BLE001 - keep following; /ready reports the lag meanwhile
             log.exception("catching up the read models failed; retrying")
+
+
+def listen_for_writes(services: Services, loop: asyncio.AbstractEventLoop) -> LogWakeups | None:
+    """On PostgreSQL, wake the follower on every write by any node (LISTEN/NOTIFY)."""
+    env = services.ledger.env
+    if env.get("PERSISTENCE_MODULE") != "eventsourcing.postgres":
+        return None
+    channel = services.ledger.recorder.channel_name  # type: ignore[attr-defined]
+    return LogWakeups(env, channel, lambda: loop.call_soon_threadsafe(services.wake.set)).start()
+
+
+async def position_not_reached(request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, PositionNotReachedError)
+    body = problem(503, str(error), wanted_position=error.wanted, position=error.position)
+    return problem_response(body, headers={"Retry-After": "1"})
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -96,9 +118,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 services.close()
                 raise
         follower = asyncio.create_task(keep_caught_up(services, settings.catch_up_interval))
+        wakeups = listen_for_writes(services, asyncio.get_running_loop())
         try:
             yield
         finally:
+            if wakeups is not None:
+                wakeups.stop()
             follower.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await follower
@@ -111,7 +136,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version=VERSION,
         description=DESCRIPTION,
         lifespan=lifespan,
+        dependencies=[Depends(wait_for_position)],
     )
+    app.add_exception_handler(PositionNotReachedError, position_not_reached)
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
     install(app)
     for module in (health, scripts, environments, diffs, config, audit, tokens, logs, incidents, reports,

@@ -6,6 +6,7 @@ import getpass
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
+from urllib.parse import parse_qs, unquote, urlsplit, urlunsplit
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -21,6 +22,11 @@ class Settings(BaseSettings):
     actor: str | None = None
     #: Event store backend. Only the embedded SQLite store ships today.
     store: Literal["sqlite"] = "sqlite"
+    #: ``postgresql://USER:PASSWORD@HOST:PORT/DB`` selects PostgreSQL as the event store (the
+    #: read models stay in ``home``); unset, the store is the SQLite file ``home/ledger.db``.
+    database_url: str | None = None
+    #: Most seconds a request carrying ``X-Revledger-Min-Position`` waits for the read models.
+    min_position_wait: float = 2.0
     #: Seconds a writer waits for the SQLite write lock before giving up.
     sqlite_lock_timeout: int = 30
     #: Command that runs a version for `revledger run` (overrides the org's `runner` policy).
@@ -31,6 +37,10 @@ class Settings(BaseSettings):
     server: str | None = None
     #: Bearer token sent to ``server`` (``revledger token create`` prints one).
     token: str | None = None
+    #: Remote mode: a file where the CLI remembers its last write's log position between runs,
+    #: so a read after a write on another node behind a load balancer still sees it.
+    #: Unset: only within one command (remote mode writes nothing locally by default).
+    remote_positions: Path | None = None
     #: Seconds the HTTP client waits for the server.
     http_timeout: float = 30.0
     #: Where ``revledger serve`` listens.
@@ -83,15 +93,74 @@ class Settings(BaseSettings):
         except (KeyError, OSError):
             return "unknown"
 
-    def eventsourcing_env(self) -> dict[str, str]:
-        """The eventsourcing environment mapping for the configured store."""
+    @property
+    def backend(self) -> str:
+        return "postgresql" if self.database_url else "sqlite"
+
+    def store_label(self) -> str:
+        """Where the events live, for output: the SQLite path or the URL without its password."""
+        if self.database_url:
+            return masked_url(self.database_url)
+        return str(self.ledger_path)
+
+    def eventsourcing_env(self, *, create_table: bool = False) -> dict[str, str]:
+        """The eventsourcing environment mapping for the configured store.
+
+        On PostgreSQL tables are never created on the way (concurrent `CREATE OR REPLACE
+        FUNCTION`s race): `revledger db init` creates them once (``create_table=True``).
+        """
+        common = {"ARCHIVE_DIR": str(self.home / "archive"), "RUNNER": self.runner or ""}
+        if self.database_url:
+            return {**common, **postgres_env(self.database_url),
+                    "CREATE_TABLE": "yes" if create_table else "no"}
         return {
+            **common,
             "PERSISTENCE_MODULE": "eventsourcing.sqlite",
             "SQLITE_DBNAME": str(self.ledger_path),
             "SQLITE_LOCK_TIMEOUT": str(self.sqlite_lock_timeout),
-            "ARCHIVE_DIR": str(self.home / "archive"),
-            "RUNNER": self.runner or "",
         }
+
+
+def parse_database_url(url: str) -> dict[str, str]:
+    """``postgresql://user:password@host:port/db?schema=s`` as its parts (ValueError if not)."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("postgresql", "postgres"):
+        raise ValueError(f"database URL must start with postgresql:// (got {parts.scheme or 'no'} scheme)")
+    dbname = unquote(parts.path.lstrip("/"))
+    if not parts.hostname or not dbname or not parts.username:
+        raise ValueError("database URL needs a user, a host and a database: postgresql://USER:PASSWORD@HOST:PORT/DB")
+    try:
+        port = parts.port or 5432
+    except ValueError:
+        raise ValueError("database URL has an invalid port") from None
+    query = parse_qs(parts.query)
+    return {
+        "host": parts.hostname, "port": str(port), "user": unquote(parts.username),
+        "password": unquote(parts.password or ""), "dbname": dbname,
+        "schema": query.get("schema", [""])[0],
+    }
+
+
+def postgres_env(url: str) -> dict[str, str]:
+    p = parse_database_url(url)
+    env = {
+        "PERSISTENCE_MODULE": "eventsourcing.postgres",
+        "POSTGRES_DBNAME": p["dbname"], "POSTGRES_HOST": p["host"], "POSTGRES_PORT": p["port"],
+        "POSTGRES_USER": p["user"], "POSTGRES_PASSWORD": p["password"],
+        "POSTGRES_CONNECT_TIMEOUT": "5", "POSTGRES_POOL_SIZE": "4", "POSTGRES_MAX_OVERFLOW": "8",
+        "POSTGRES_PRE_PING": "yes",
+    }
+    if p["schema"]:
+        env["POSTGRES_SCHEMA"] = p["schema"]
+    return env
+
+
+def masked_url(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
+    return urlunsplit(parts._replace(netloc=netloc))
 
 
 @lru_cache

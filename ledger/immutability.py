@@ -44,5 +44,10 @@ def protect_events(recorder: Any) -> None:
     if module.startswith("eventsourcing.sqlite"):
         _sqlite(recorder)
     elif module.startswith("eventsourcing.postgres"):
-        _postgres(recorder)
+        try:
+            _postgres(recorder)
+        except Exception as error:  # noqa: BLE001 - a role without DDL rights still opens the store
+            import logging
+
+            logging.getLogger("revledger.store").warning("could not install the immutability trigger: %s", error)
     # Other recorders (POPO in memory) have no table to protect.

@@ -15,6 +15,38 @@ from typer.testing import CliRunner, Result
 
 from ledger.application import Ledger
 from ledger.content import from_value
+from tests import postgres
+from tests.postgres import STORES, pg_database  # noqa: F401 (a fixture for every test)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests about the SQLite file itself run on SQLite only."""
+    kept = [i for i in items if not (i.get_closest_marker("sqlite_only") and on_postgres(i))]
+    if len(kept) != len(items):
+        config.hook.pytest_deselected(items=[i for i in items if i not in kept])
+        items[:] = kept
+
+
+def on_postgres(item: pytest.Item) -> bool:
+    callspec = getattr(item, "callspec", None)
+    return callspec is not None and "postgresql" in callspec.params.values()
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    postgres.close()
+
+
+@pytest.fixture(params=STORES)
+def store(request: pytest.FixtureRequest) -> Iterator[str | None]:
+    """The event store a test runs on: None for the SQLite file, else a new PostgreSQL
+    database's URL (with the schema, no events)."""
+    if request.param == "sqlite":
+        yield None
+        return
+    factory = postgres.databases()
+    url = factory.create()
+    yield url
+    factory.drop(url)
 
 
 def sqlite_env(path: Path) -> dict[str, str]:
@@ -122,10 +154,18 @@ def _cached_command(app: Any) -> Any:
 class Cli:
     """Runs ``revledger`` in-process against one data directory."""
 
-    def __init__(self, home: Path, workdir: Path) -> None:
+    def __init__(self, home: Path, workdir: Path, database_url: str | None = None) -> None:
         self.home = home
         self.workdir = workdir
+        self.database_url = database_url
         self.runner = CliRunner()
+
+    def open(self) -> Ledger:
+        """The store the CLI uses, opened directly."""
+        from api.services import open_ledger
+        from api.settings import Settings
+
+        return open_ledger(Settings(home=self.home, database_url=self.database_url))
 
     def __call__(self, *args: str, env: dict[str, str | None] | None = None) -> Result:
         from api.cli import app
@@ -173,10 +213,9 @@ class Cli:
 
     def log_size(self) -> int:
         """How many events the store holds (0 if it was never created)."""
-        path = self.home / "ledger.db"
-        if not path.exists():
+        if self.database_url is None and not (self.home / "ledger.db").exists():
             return 0
-        app = Ledger(env=sqlite_env(path))
+        app = self.open()
         try:
             return log_size(app)
         finally:
@@ -193,7 +232,7 @@ class Cli:
         """Seed the store directly: ``name`` with versions {"v": 1} … and ``shipped`` versions
         promoted to staging then production, in order."""
         self.home.mkdir(parents=True, exist_ok=True)
-        app = Ledger(env=sqlite_env(self.home / "ledger.db"))
+        app = self.open()
         try:
             app.create_script(org=org, name=name, actor="seed")
             for number in range(1, versions + 1):
@@ -211,8 +250,7 @@ class Cli:
         return name
 
     def events(self) -> list[Any]:
-        path = self.home / "ledger.db"
-        app = Ledger(env=sqlite_env(path))
+        app = self.open()
         try:
             return [
                 app.mapper.to_domain_event(n)
@@ -223,8 +261,9 @@ class Cli:
 
 
 @pytest.fixture
-def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Cli:
-    """The CLI with ``REVLEDGER_HOME`` in a temporary directory, run from another one."""
+def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, store: str | None) -> Cli:
+    """The CLI with ``REVLEDGER_HOME`` in a temporary directory, run from another one, on each
+    store: the SQLite file in that home, and a new PostgreSQL database."""
     home = tmp_path / "home"
     workdir = tmp_path / "work"
     workdir.mkdir()
@@ -233,4 +272,8 @@ def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Cli:
     monkeypatch.setenv("REVLEDGER_ACTOR", "tester")
     monkeypatch.delenv("REVLEDGER_ORG", raising=False)
     monkeypatch.setattr(typer.testing, "_get_command", _cached_command)
-    return Cli(home, workdir)
+    if store is None:
+        monkeypatch.delenv("REVLEDGER_DATABASE_URL", raising=False)
+    else:
+        monkeypatch.setenv("REVLEDGER_DATABASE_URL", store)
+    return Cli(home, workdir, store)

@@ -59,7 +59,8 @@ def remote_ledger(settings: Settings) -> Any:
     if not settings.token:
         raise LedgerError(f"remote mode ({settings.server}) needs a token: set REVLEDGER_TOKEN")
     assert settings.server is not None
-    return LedgerClient(settings.server, settings.token, timeout=settings.http_timeout)
+    return LedgerClient(settings.server, settings.token, timeout=settings.http_timeout,
+                        positions=settings.remote_positions)
 
 
 #: ``revledger --server URL …``: set by the root command on every run, overrides $REVLEDGER_SERVER.
@@ -71,8 +72,18 @@ def use_server(url: str | None) -> None:
     _server_option = url
 
 
+#: ``revledger --database-url URL …``: overrides $REVLEDGER_DATABASE_URL.
+_database_url_option: str | None = None
+
+
+def use_database_url(url: str | None) -> None:
+    global _database_url_option
+    _database_url_option = url
+
+
 def invocation(org: str | None = None, actor: str | None = None) -> Invocation:
-    settings = Settings(server=_server_option) if _server_option else Settings()
+    overrides = {k: v for k, v in {"server": _server_option, "database_url": _database_url_option}.items() if v}
+    settings = Settings(**overrides)
     return Invocation(settings, org or settings.org, actor or settings.default_actor())
 
 

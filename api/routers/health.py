@@ -26,12 +26,14 @@ async def health(services: ServicesDep) -> Any:
     responses={503: {"model": ProblemPublic, "description": "Not ready, with the reason."}},
 )
 async def ready(services: ServicesDep) -> Any:
-    def probe() -> tuple[int, int]:
+    def probe() -> tuple[int, int, int]:
         head = services.ledger.recorder.max_notification_id() or 0
-        return head, services.projections().lag()
+        status = services.projections().status()
+        position = min((row["position"] for row in status), default=head)
+        return head, max((row["lag"] for row in status), default=0), position
 
     try:
-        head, lag = await services.read(probe)
+        head, lag, position = await services.read(probe)
     except (PersistenceError, OSError) as error:
         return problem_response(problem(503, f"the event store does not answer: {error}"))
     verdict = services.log.verdict
@@ -41,8 +43,11 @@ async def ready(services: ServicesDep) -> Any:
             f"{verdict.reason}", first_bad_position=verdict.first_bad_position, reason=verdict.reason,
         ))
     if lag > 0:
-        return problem_response(problem(503, f"the read models are {lag} events behind the log"))
+        return problem_response(problem(
+            503, f"the read models are {lag} events behind the log",
+            head=head, projections_lag=lag, position=position))
     latest = await services.read(services.log.latest)
     checkpoint = None if latest is None else {"size": latest["size"], "time": latest["time"]}
-    return {"status": "ready", "head": head, "projections_lag": lag, "checkpoint": checkpoint,
+    return {"status": "ready", "head": head, "projections_lag": lag, "position": position,
+            "backend": services.settings.backend, "checkpoint": checkpoint,
             "verified": None if verdict is None else verdict.ok}

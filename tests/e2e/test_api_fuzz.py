@@ -22,6 +22,9 @@ from api.main import create_app
 from api.settings import Settings
 from tests.e2e.test_api_server import LiveServer, server  # noqa: F401
 
+#: The fuzzing is about the HTTP layer, the same on either store: SQLite only, to keep CI short.
+pytestmark = pytest.mark.sqlite_only
+
 FUZZ_ORG = "fuzz-org"
 EXAMPLES = 20  # per operation and mode: about 20 s for the whole document
 

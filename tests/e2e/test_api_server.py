@@ -21,6 +21,8 @@ from typer.testing import CliRunner
 from api.main import create_app
 from api.services import open_ledger
 from api.settings import Settings
+from tests import postgres
+from tests.postgres import STORES
 
 PROBLEM_KEYS = {"type", "title", "status", "detail"}
 
@@ -108,11 +110,15 @@ def assert_problem(response: httpx.Response, status: int, type_suffix: str | Non
     return body  # type: ignore[no-any-return]
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    live = LiveServer(tmp_path_factory.mktemp("server-home")).start()
+@pytest.fixture(scope="module", params=STORES)
+def server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """One server per module and store: on the SQLite file, and on a new PostgreSQL database."""
+    url = postgres.databases().create() if request.param == "postgresql" else None
+    live = LiveServer(tmp_path_factory.mktemp("server-home"), database_url=url).start()
     yield live
     live.stop()
+    if url is not None:
+        postgres.databases().drop(url)
 
 
 @pytest.fixture

@@ -62,12 +62,7 @@ def test_every_change_records_the_actor_in_its_event(cli, command: tuple[str, ..
 def test_the_default_organization_is_default(cli) -> None:
     cli.ok("script", "create", "svc")
 
-    app = Ledger(
-        env={
-            "PERSISTENCE_MODULE": "eventsourcing.sqlite",
-            "SQLITE_DBNAME": str(cli.home / "ledger.db"),
-        }
-    )
+    app = cli.open()
     try:
         assert [s.name for s in app.list_scripts(org="default")] == ["svc"]
     finally:
@@ -105,6 +100,7 @@ def test_the_org_option_wins_over_revledger_org(cli) -> None:
     assert [s["name"] for s in cli.json("script", "list", "--org", "globex")] == ["svc"]
 
 
+@pytest.mark.sqlite_only
 def test_data_lives_in_revledger_home(cli) -> None:
     cli.ok("script", "create", "svc")
 
@@ -112,6 +108,7 @@ def test_data_lives_in_revledger_home(cli) -> None:
     assert not (cli.workdir / ".revledger").exists()
 
 
+@pytest.mark.sqlite_only
 def test_without_revledger_home_data_lives_in_dot_revledger_of_the_current_directory(cli) -> None:
     cli.ok("script", "create", "svc", env={"REVLEDGER_HOME": None})
 

@@ -104,6 +104,15 @@ def recorded(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def history(cli: Any, recorded: Path, clock: Clock) -> Any:
     """The CLI on a copy of the recorded history; the clock stands at minute 20."""
     shutil.copytree(recorded, cli.home)
+    if cli.database_url is not None:  # the same history, moved into the PostgreSQL database
+        from ledger.store_copy import copy_events
+
+        source, target = Ledger(env=sqlite_env(recorded / "ledger.db")), cli.open()
+        try:
+            copy_events(source, target)
+        finally:
+            source.close()
+            target.close()
     clock.now = minute(20)
     return cli
 
@@ -475,6 +484,7 @@ def test_queries_see_every_write_as_soon_as_the_command_returned(cli: Any) -> No
     assert config["variables"]["MODEL"]["value"] == "fresh"
 
 
+@pytest.mark.sqlite_only
 def test_a_query_far_behind_the_log_catches_up_and_still_prints_clean_json(cli: Any) -> None:
     """Over 5,000 events behind, the catch-up shows progress, on stderr only."""
     cli.home.mkdir(parents=True)
