@@ -23,12 +23,13 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
-from api.idempotency import IdempotencyKeyError, IdempotencyStore, StoredResponse, check_key, fingerprint
+from api.idempotency import IdempotencyKeyError, check_key, fingerprint
 from api.problems import BadRequestError
 from api.services import open_ledger, verifiable_log
 from api.settings import Settings
-from ledger.access import Principal, UnauthenticatedError
+from ledger.access import Principal, UnauthenticatedError, change_role
 from ledger.application import Ledger
+from ledger.idempotency import RecordedResponse
 from projections.service import Projections
 from projections.transparency import VerifiableLog
 
@@ -49,7 +50,6 @@ class Services:
 
     settings: Settings
     ledger: Ledger
-    idempotency: IdempotencyStore
     writer: ThreadPoolExecutor = field(
         default_factory=lambda: ThreadPoolExecutor(1, thread_name_prefix="revledger-writer")
     )
@@ -133,13 +133,12 @@ class Services:
         self.writer.shutdown(wait=True)
         self.verifier.shutdown(wait=True)
         self.log.close()
-        self.idempotency.close()
         self.ledger.close()
 
 
 def open_services(settings: Settings) -> Services:
     ledger = open_ledger(settings)
-    services = Services(settings, ledger, IdempotencyStore(settings.idempotency_path))
+    services = Services(settings, ledger)
     services.log.on_checkpoint = services.verify_later
     return services
 
@@ -213,11 +212,21 @@ class Caller:
         """Recorded as the actor of every change the request makes: the token's name."""
         return self.principal.name
 
+    @property
+    def token_scope(self) -> str:
+        """What Idempotency-Keys are scoped to (with the org): this token."""
+        return self.principal.token_id or self.principal.name
+
     def require(self, role: str, action: str) -> None:
         self.principal.check(self.org, role, action)
 
+    def require_config_write(self, environment: str | None) -> None:
+        """Production-scoped configuration needs a deployer, as production's pointer does."""
+        self.require(change_role(environment), f"changing {environment or 'base'} configuration")
+
 
 async def get_caller(
+    request: Request,
     services: ServicesDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
     x_organization_id: Annotated[
@@ -225,20 +234,26 @@ async def get_caller(
     ] = None,
 ) -> Caller:
     """401 without a valid token, 400 without an organization, 403 for another org's token."""
-    return await authenticate(services, credentials.credentials if credentials else None, x_organization_id)
+    principal = getattr(request.state, "principal", None)  # authenticated at the edge
+    token = credentials.credentials if credentials else None
+    return await authenticate(services, token, x_organization_id, principal)
 
 
-async def authenticate(services: Services, token: str | None, org: str | None) -> Caller:
+async def authenticate(
+    services: Services, token: str | None, org: str | None, principal: Principal | None = None
+) -> Caller:
     """The caller a bearer token and an organization stand for (HTTP and gRPC alike).
 
     Refuses a missing or unknown token, a missing organization, and a token of another
     organization, in that order, so a refusal never says whether another org's data exists.
+    ``principal``: the token already authenticated (by the HTTP edge).
     """
-    if token is None:
-        raise UnauthenticatedError("missing bearer token: send 'Authorization: Bearer <token>'")
     # Never authenticate from a history that failed verification (a deleted revocation, say).
     services.log.check_writable()
-    principal = await services.read(services.ledger.authenticate, token=token)
+    if principal is None:
+        if token is None:
+            raise UnauthenticatedError("missing bearer token: send 'Authorization: Bearer <token>'")
+        principal = await services.read(services.ledger.authenticate, token=token)
     if not org:
         raise BadRequestError("missing x-organization-id header: name the organization")
     caller = Caller(principal, org)
@@ -261,7 +276,7 @@ AdminDep = Annotated[Caller, Depends(_requires("admin", "managing tokens"))]
 
 def mover_role(environment: str) -> str:
     """Editors move development and staging; production needs a deployer."""
-    return "deployer" if environment == "production" else "editor"
+    return change_role(environment)
 
 
 async def get_mover(env: str, caller: ViewerDep) -> Caller:
@@ -308,22 +323,29 @@ class Commands:
 
     def _execute(
         self, command: Callable[[], Any], schema: type[BaseModel], status_code: int, remember: bool
-    ) -> tuple[StoredResponse, bool]:
-        store, org = self.services.idempotency, self.caller.org
-        if self.key is not None:
-            first = store.lookup(org, self.key)
+    ) -> tuple[RecordedResponse, bool]:
+        ledger = self.services.ledger
+        if self.key is None or not remember:
+            response = RecordedResponse(self.fingerprint, status_code, self._body(command, schema))
+            self.services.catch_up()
+            return response, False
+        scope = {"org": self.caller.org, "token": self.caller.token_scope, "key": self.key}
+        with ledger.transaction():  # the events and the response commit together
+            first = ledger.recorded_response(**scope)
             if first is not None:
                 if first.fingerprint != self.fingerprint:
                     raise IdempotencyKeyError(
                         "this Idempotency-Key was used for a different request: nothing was done"
                     )
                 return first, True
-        body = schema.model_validate(command(), from_attributes=True).model_dump(mode="json")
-        response = StoredResponse(self.fingerprint, status_code, body)
-        if self.key is not None and remember:
-            store.remember(org, self.key, response)
+            response = RecordedResponse(self.fingerprint, status_code, self._body(command, schema))
+            ledger.record_response(**scope, response=response)
         self.services.catch_up()
         return response, False
+
+    @staticmethod
+    def _body(command: Callable[[], Any], schema: type[BaseModel]) -> Any:
+        return schema.model_validate(command(), from_attributes=True).model_dump(mode="json")
 
     def position(self, body: Any) -> int:
         """The write's position: the body's own, else how far this node's read models got

@@ -1,22 +1,15 @@
-"""``Idempotency-Key``: the first response to a keyed write, so a retry can be answered with it.
+"""``Idempotency-Key``: checking a key and fingerprinting the request it guards.
 
-Responses are kept per (org, key) in a small SQLite table in the data directory, with a
+The first response to a keyed write is recorded by the ledger in the same transaction as
+the command's events (see :mod:`ledger.idempotency`), per (org, token, key), with a
 fingerprint of the request (method, path, query and body). The same key with another
-request is refused. Only the single writer thread uses the store, so lookups and the
+request is refused. Only the single writer thread runs commands, so lookups and the
 command they guard never race.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
-import sqlite3
-from dataclasses import dataclass
-from datetime import UTC, datetime
-from pathlib import Path
-from typing import Any
-
-import sqlite_utils
 
 from ledger.errors import LedgerError
 
@@ -29,13 +22,6 @@ class IdempotencyKeyError(LedgerError):
 
     http_status = 422
     title = "Idempotency key refused"
-
-
-@dataclass(frozen=True)
-class StoredResponse:
-    fingerprint: str
-    status: int
-    body: Any
 
 
 def fingerprint(method: str, path: str, query: str, body: bytes) -> str:
@@ -52,37 +38,3 @@ def check_key(key: str) -> str:
             f"Idempotency-Key must be 1-{MAX_KEY_LENGTH} printable characters"
         )
     return key
-
-
-class IdempotencyStore:
-    """(org, key) → the first response's status and body."""
-
-    def __init__(self, path: Path) -> None:
-        # One writer thread uses the store, but not the thread that opened it.
-        self.db = sqlite_utils.Database(sqlite3.connect(path, check_same_thread=False))
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute(
-            "CREATE TABLE IF NOT EXISTS responses ("
-            " org TEXT NOT NULL, key TEXT NOT NULL, fingerprint TEXT NOT NULL,"
-            " status INTEGER NOT NULL, body TEXT NOT NULL, created_at TEXT NOT NULL,"
-            " PRIMARY KEY (org, key))"
-        )
-
-    def lookup(self, org: str, key: str) -> StoredResponse | None:
-        row = self.db.execute(
-            "SELECT fingerprint, status, body FROM responses WHERE org = ? AND key = ?",
-            [org, key],
-        ).fetchone()
-        return None if row is None else StoredResponse(row[0], row[1], json.loads(row[2]))
-
-    def remember(self, org: str, key: str, stored: StoredResponse) -> None:
-        with self.db.conn:
-            self.db.execute(
-                "INSERT INTO responses (org, key, fingerprint, status, body, created_at)"
-                " VALUES (?, ?, ?, ?, ?, ?)",
-                [org, key, stored.fingerprint, stored.status, json.dumps(stored.body),
-                 datetime.now(UTC).isoformat()],
-            )
-
-    def close(self) -> None:
-        self.db.close()

@@ -19,11 +19,14 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from api.dependencies import (
     VERSION, PositionNotReachedError, Services, open_services, wait_for_position,
 )
+from api.constraints import declare
+from api.edge import Edge
 from api.problems import PROBLEM_JSON, install, problem, problem_response
 from api.routers import (
     audit, config, diffs, environments, health, incidents, logs, reports, scriptum, scripts, tokens,
     transparency,
 )
+from api.services import serving
 from api.settings import Settings, get_settings
 from projections.wakeups import LogWakeups
 
@@ -103,6 +106,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        with serving(settings):  # `projections rebuild` refuses to run meanwhile
+            async with _serve(app):
+                yield
+
+    @contextlib.asynccontextmanager
+    async def _serve(app: FastAPI) -> AsyncIterator[None]:
         services = open_services(settings)
         await services.write(services.catch_up)
         await services.write(services.verify)  # before the first request: refuse work from an altered history
@@ -140,6 +149,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.add_exception_handler(PositionNotReachedError, position_not_reached)
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
+    app.add_middleware(Edge, max_headers=settings.max_headers, max_header_bytes=settings.max_header_bytes)  # outermost: OPTIONS and authentication before any body is read
     install(app)
     for module in (health, scripts, environments, diffs, config, audit, tokens, logs, incidents, reports,
                    scriptum, transparency):
@@ -162,5 +172,5 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
                     content = response.get("content", {})
                     if status[0] in "45" and "application/json" in content:
                         content[PROBLEM_JSON] = content.pop("application/json")
-        app.openapi_schema = schema
+        app.openapi_schema = declare(schema)
     return app.openapi_schema

@@ -94,15 +94,37 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     detail = f"{where}: {message}" if where else message
     if len(errors) > 1:
         detail += f" (and {len(errors) - 1} more)"
-    body = problem(422, detail, title="Invalid request", type_=TYPE_PREFIX + "invalid-request",
-                   errors=errors)
-    return problem_response(body)
+    return problem_response(invalid_request(detail, errors))
+
+
+#: What FastAPI says when a body cannot even be decoded (invalid UTF-8, say).
+_UNPARSABLE_BODY = "There was an error parsing the body"
+
+
+def invalid_request(detail: str, errors: list[dict[str, Any]]) -> dict[str, Any]:
+    """The one shape of every refused request body (422, ``invalid-request``)."""
+    return problem(422, detail, title="Invalid request", type_=TYPE_PREFIX + "invalid-request", errors=errors)
 
 
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     status = exc.status_code  # type: ignore[attr-defined]
     detail = exc.detail if isinstance(exc.detail, str) else HTTPStatus(status).description  # type: ignore[attr-defined]
+    if status == 405:
+        from api.edge import method_not_allowed
+
+        return method_not_allowed(request.app, request.scope)  # type: ignore[no-any-return]
+    if status == 400 and detail == _UNPARSABLE_BODY:
+        error = {"loc": ["body"], "msg": "the body is not UTF-8 JSON", "type": "json_invalid"}
+        return problem_response(invalid_request("body: the body is not UTF-8 JSON", [error]))
     return problem_response(problem(status, detail), getattr(exc, "headers", None))
+
+
+async def _not_unicode(request: Request, exc: Exception) -> JSONResponse:
+    """A lone surrogate that got past the checks (JSON allows ``\\udfff``): bad input, not a 500."""
+    return problem_response(problem(
+        422, "the request holds a lone surrogate, which is not Unicode text: nothing was done",
+        title="Invalid input", type_=TYPE_PREFIX + "invalid-input",
+    ))
 
 
 def install(app: FastAPI) -> None:
@@ -113,4 +135,5 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(LedgerError, _ledger_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(HTTPException, _http_error)
+    app.add_exception_handler(UnicodeEncodeError, _not_unicode)
 

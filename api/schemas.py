@@ -256,6 +256,7 @@ class ReadyPublic(Public):
     projections_lag: int = Field(description="Events the read models have yet to apply.")
     checkpoint: CheckpointSummary | None = Field(None, description="The last signed checkpoint (size, time).")
     verified: bool | None = Field(None, description="Whether the store matched its checkpoints (null: no key).")
+    lag_seconds: float = Field(default=0.0, description="How long the oldest unapplied event has waited.")
     position: int = Field(0, description="Position this node's read models have reached.")
     backend: str = Field("sqlite", description="Event store: sqlite or postgresql.")
 

@@ -1,8 +1,15 @@
-"""Builds the services an interface talks to, from the settings."""
+"""Builds the services an interface talks to, from the settings; and the lock a serving
+process holds on its data directory (so a rebuild can refuse to run under it)."""
 
 from __future__ import annotations
 
+import fcntl
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from ledger.application import Ledger
+from ledger.files import private_dir
 from ledger.errors import InvalidInputError
 from ledger.stores import open_store
 from projections.transparency import VerifiableLog
@@ -14,7 +21,7 @@ def open_ledger(settings: Settings) -> Ledger:
     """The Ledger on the configured store (SQLite file, or PostgreSQL with its schema made by
     `revledger db init`): a missing schema or an unreachable server is one clear error.
     Its verifiable log is attached: the log tree grows after every save."""
-    settings.home.mkdir(parents=True, exist_ok=True)
+    private_dir(settings.home, tighten=True)  # the data directory is revledger's own
     ledger = open_store(store_env(settings))
     log = VerifiableLog(
         ledger, settings.tree_path, settings.witness_path,
@@ -36,3 +43,39 @@ def store_env(settings: Settings, *, create_table: bool = False) -> dict[str, st
         return settings.eventsourcing_env(create_table=create_table)
     except ValueError as error:
         raise InvalidInputError(f"REVLEDGER_DATABASE_URL / --database-url: {error}") from None
+
+
+def _lock_path(settings: Settings) -> str:
+    return str(settings.home / "server.lock")
+
+
+@contextmanager
+def serving(settings: Settings) -> Iterator[None]:
+    """Held while a server serves the store (a shared lock: several servers may share it)."""
+    private_dir(settings.home)
+    descriptor = os.open(_lock_path(settings), os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_SH)
+        yield
+    finally:
+        os.close(descriptor)  # releases the lock
+
+
+@contextmanager
+def no_server(settings: Settings, action: str) -> Iterator[None]:
+    """Refuse ``action`` while a server serves the store; keep servers out until it ends."""
+    from ledger.errors import RefusedError
+
+    private_dir(settings.home)
+    descriptor = os.open(_lock_path(settings), os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise RefusedError(
+                f"a revledger server is serving {settings.home}: stop it before {action} "
+                "(its answers would be wrong meanwhile)"
+            ) from None
+        yield
+    finally:
+        os.close(descriptor)

@@ -50,6 +50,18 @@ class Settings(BaseSettings):
     max_body_bytes: int = 1024 * 1024
     #: Seconds between the server's catch-ups of the read models with the log.
     catch_up_interval: float = 0.5
+    #: /ready answers 503 when the read models are more than this many events behind…
+    ready_max_lag: int = 1000
+    #: …or when an unapplied event has waited longer than this many seconds.
+    ready_max_lag_seconds: float = 10.0
+    #: Largest total size of a request's headers (bytes) and most headers in one request.
+    max_header_bytes: int = 16 * 1024
+    max_headers: int = 100
+    #: Seconds a client may take to send a request's headers, and then its body.
+    header_timeout: float = 10.0
+    body_timeout: float = 30.0
+    #: Seconds an idle keep-alive connection stays open.
+    keep_alive_timeout: float = 5.0
     #: Where ``revledger serve`` also serves gRPC (ScriptumService); None: gRPC is off.
     grpc_port: int | None = None
     #: A PEM certificate chain and its key: ``revledger serve`` then speaks TLS (HTTP and gRPC).
@@ -80,10 +92,6 @@ class Settings(BaseSettings):
     @property
     def projections_path(self) -> Path:
         return self.home / "projections.db"
-
-    @property
-    def idempotency_path(self) -> Path:
-        return self.home / "idempotency.db"
 
     def default_actor(self) -> str:
         if self.actor:

@@ -2,7 +2,8 @@
 """A small deterministic runner for the invoice-parser example (no network, no model).
 
 revledger hands it ``{script, version, environment, content, config, input}`` as JSON on
-stdin. It walks the workflow's blocks in order, fills ``{{ env.NAME }}`` from ``config``,
+stdin. It walks the workflow's blocks in order, fills ``{{ env.NAME }}`` from ``config``
+(each entry ``{"value": ..., "secret": true|false}``; a secret is written as ``***``),
 writes one step file per block into ``$REVLEDGER_STEPS_DIR``, and prints its JSON result.
 Exit status 0 means passed; 1 means the run failed (for example an unresolved env
 reference or an input without a total).
@@ -23,14 +24,22 @@ from typing import Any
 ENV_REF = re.compile(r"\{\{\s*env\.([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
 
 
-def fill(value: Any, config: dict[str, str], missing: set[str]) -> Any:
+def entry(raw: Any) -> tuple[str, bool]:
+    """A config entry's value and secret flag (a bare string, from older revledgers, is not secret)."""
+    if isinstance(raw, dict):
+        return str(raw.get("value", "")), bool(raw.get("secret"))
+    return str(raw), False
+
+
+def fill(value: Any, config: dict[str, Any], missing: set[str]) -> Any:
     if isinstance(value, str):
         def sub(match: re.Match[str]) -> str:
             name = match.group(1)
             if name not in config:
                 missing.add(name)
                 return match.group(0)
-            return "***" if any(m in name.upper() for m in ("KEY", "TOKEN", "SECRET", "PASSWORD")) else config[name]
+            text, secret = entry(config[name])
+            return "***" if secret else text
         return ENV_REF.sub(sub, value)
     if isinstance(value, dict):
         return {k: fill(v, config, missing) for k, v in value.items()}

@@ -47,6 +47,13 @@ def check_role(role: str) -> str:
     return role
 
 
+def change_role(environment: str | None) -> str:
+    """The role a change to what ``environment`` runs needs over a remote interface: in
+    production, moving its pointer and writing its configuration (with secrets or not)
+    both need a deployer; elsewhere, and in the base scope, an editor."""
+    return "deployer" if environment == "production" else "editor"
+
+
 def check_token_name(name: str) -> str:
     if not _TOKEN_NAME.fullmatch(name):
         raise InvalidInputError(
@@ -62,6 +69,8 @@ class Principal:
     org: str
     name: str
     role: str
+    #: The token's own id: what Idempotency-Keys are scoped to.
+    token_id: str = ""
 
     def has_role(self, role: str) -> bool:
         return ROLES.index(self.role) >= ROLES.index(role)
@@ -149,7 +158,7 @@ class AccessCommands(_Base):
         found = self._get(ApiToken, ApiToken.create_id(token_hash(token))) if token else None
         if found is None or found.revoked:
             raise UnauthenticatedError("unknown or revoked token")
-        return Principal(org=found.org, name=found.name, role=found.role)
+        return Principal(org=found.org, name=found.name, role=found.role, token_id=str(found.id))
 
     def has_active_tokens(self) -> bool:
         """Whether any organization has a token that is not revoked (scans the log once)."""

@@ -7,10 +7,14 @@ from typing import Any, TypeVar
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
-from eventsourcing.domain import Aggregate
+from eventsourcing.domain import Aggregate, EventSourcingError
 from eventsourcing.persistence import IntegrityError
+from eventsourcing.sqlite import SQLiteDatastore
 
 from ledger.access import AccessCommands
+from ledger.files import private_file
+from ledger.idempotency import HoldingDatastore, IdempotencyCommands
+from ledger.log_imports import LogImportCommands
 from ledger.tokens import TokenDirectory
 from ledger.configuration import ConfigurationCommands
 from ledger.incident_commands import IncidentCommands
@@ -21,13 +25,27 @@ from ledger.smoke import RunCommands
 from ledger.content import Content
 from ledger.deployment import Deployment
 from ledger.immutability import protect_events
-from ledger.errors import AlreadyExistsError, ConflictError, InvalidInputError, NotFoundError
+from ledger.errors import (
+    AlreadyExistsError,
+    ConflictError,
+    DamagedStoreError,
+    InvalidInputError,
+    NotFoundError,
+)
 from ledger.names import ENVIRONMENTS, check_environment, check_org, check_script_name
 from ledger.script import Script, ScriptCatalog
 from ledger.variables import Overlay, TenantVariables
 from ledger.views import DraftView, MoveView, ScriptView, VersionView
 
 A = TypeVar("A", bound=Aggregate)
+
+
+def _damaged(cls: type[Aggregate], aggregate_id: UUID, label: str | None, error: object) -> DamagedStoreError:
+    what = label or f"{cls.__name__} {aggregate_id}"
+    return DamagedStoreError(
+        f"the event store is damaged: the history of {what} cannot be replayed ({error}); "
+        "restore the store from a backup"
+    )
 
 
 class _Unset:
@@ -39,7 +57,8 @@ class _Unset:
 UNSET: Any = _Unset()
 
 
-class Ledger(AccessCommands, ConfigurationCommands, SafetyCommands, RunCommands, IncidentCommands, Application[UUID]):
+class Ledger(AccessCommands, ConfigurationCommands, SafetyCommands, RunCommands, IncidentCommands,
+             IdempotencyCommands, LogImportCommands, Application[UUID]):
     """Scripts, drafts, versions, environment pointers and configuration of many organizations."""
 
     name = "revledger"
@@ -70,19 +89,38 @@ class Ledger(AccessCommands, ConfigurationCommands, SafetyCommands, RunCommands,
 
     # Persistence helpers -------------------------------------------------------
 
-    def _get(self, cls: type[A], aggregate_id: UUID) -> A | None:
+    def construct_factory(self, env: Any) -> Any:
+        """eventsourcing's factory; on SQLite its datastore can hold a transaction open
+        (see :mod:`ledger.idempotency`), otherwise it behaves the same."""
+        dbname = env.get("SQLITE_DBNAME")
+        if dbname and env.get("PERSISTENCE_MODULE", "").startswith("eventsourcing.sqlite"):
+            private_file(dbname)  # owner-only before SQLite creates it (its -wal and -shm follow)
+        factory = super().construct_factory(env)
+        datastore = getattr(factory, "datastore", None)
+        if type(datastore) is SQLiteDatastore:
+            datastore.__class__ = HoldingDatastore  # adds behaviour only, no state
+        return factory
+
+    def _get(self, cls: type[A], aggregate_id: UUID, label: str | None = None) -> A | None:
+        """The aggregate, None if it never existed; a gap in its history is a DamagedStoreError."""
         try:
             aggregate = self.repository.get(aggregate_id)
         except AggregateNotFoundError:
             return None
-        assert isinstance(aggregate, cls)
+        except EventSourcingError as error:
+            raise _damaged(cls, aggregate_id, label, error) from None
+        if not isinstance(aggregate, cls):
+            raise _damaged(cls, aggregate_id, label, f"found a {type(aggregate).__name__} instead")
         return aggregate
 
     def _get_at(self, cls: type[A], aggregate_id: UUID, version: int | None) -> A | None:
         """The aggregate as it was at ``version`` (None: before it existed)."""
         if version is None:
             return None
-        aggregate = self.repository.get(aggregate_id, version=version)
+        try:
+            aggregate = self.repository.get(aggregate_id, version=version)
+        except (AggregateNotFoundError, EventSourcingError) as error:
+            raise _damaged(cls, aggregate_id, None, error) from None
         assert isinstance(aggregate, cls)
         return aggregate
 
@@ -99,13 +137,14 @@ class Ledger(AccessCommands, ConfigurationCommands, SafetyCommands, RunCommands,
     def _script(self, org: str, name: str) -> Script:
         check_org(org)
         check_script_name(name)
-        script = self._get(Script, Script.create_id(org, name))
+        script = self._get(Script, Script.create_id(org, name), f"script {name!r}")
         if script is None:
             raise NotFoundError(f"unknown script {name!r}")
         return script
 
     def _deployment(self, org: str, name: str, environment: str) -> Deployment | None:
-        return self._get(Deployment, Deployment.create_id(org, name, environment))
+        return self._get(Deployment, Deployment.create_id(org, name, environment),
+                         f"the {environment} pointer of {name!r}")
 
     def _resolve_version(self, org: str, script: Script, version: int) -> int:
         """Check a version number exists; 0 means the version production points to."""

@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 
 from ledger.errors import InvalidInputError, NotFoundError
+from ledger.files import private_dir, write_private
 
 _HEX = set("0123456789abcdef")
 
@@ -26,9 +27,9 @@ class Archive:
         digest = hashlib.sha256(data).hexdigest()
         path = self._path(digest)
         if not path.exists():
-            path.parent.mkdir(parents=True, exist_ok=True)
+            private_dir(path.parent)
             temporary = path.with_suffix(f".{os.getpid()}.tmp")
-            temporary.write_bytes(data)
+            write_private(temporary, data)
             temporary.replace(path)  # atomic: a reader never sees half a file
         return digest
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import os
 from dataclasses import dataclass
 from collections.abc import Callable
 from typing import Any
@@ -14,6 +15,52 @@ import yaml
 from ledger.errors import InvalidInputError
 
 FORMATS = ("json", "yaml", "text")
+
+#: The setting that raises or lowers the size a draft may expand to.
+MAX_BYTES_SETTING = "REVLEDGER_MAX_CONTENT_BYTES"
+
+
+class ContentTooLargeError(InvalidInputError):
+    """Content that would expand beyond the configured size or node count."""
+
+    http_status = 413
+    title = "Content too large"
+
+
+@dataclass(frozen=True)
+class ContentLimits:
+    """What one draft may expand to once parsed: canonical bytes, nesting depth and nodes."""
+
+    max_bytes: int = 1024 * 1024
+    max_depth: int = 100
+    max_nodes: int = 100_000
+
+    @classmethod
+    def from_environ(cls) -> ContentLimits:
+        """The limits with ``REVLEDGER_MAX_CONTENT_BYTES`` applied (default 1 MiB)."""
+        raw = os.environ.get(MAX_BYTES_SETTING, "").strip()
+        if not raw:
+            return DEFAULT_LIMITS
+        if not raw.isdigit() or int(raw) <= 0:
+            raise InvalidInputError(f"{MAX_BYTES_SETTING} must be a positive number of bytes, not {raw!r}")
+        return cls(max_bytes=int(raw))
+
+    def too_large(self, size: int) -> ContentTooLargeError:
+        return ContentTooLargeError(
+            f"content expands to over {self.max_bytes} bytes (limit {MAX_BYTES_SETTING}={self.max_bytes}, "
+            f"about {size} bytes here): nothing was saved"
+        )
+
+    def too_many_nodes(self) -> ContentTooLargeError:
+        return ContentTooLargeError(
+            f"content expands to over {self.max_nodes} nodes (values, lists and mappings): nothing was saved"
+        )
+
+    def too_deep(self) -> InvalidInputError:
+        return InvalidInputError(f"content is nested over {self.max_depth} levels deep: nothing was saved")
+
+
+DEFAULT_LIMITS = ContentLimits()
 
 
 @dataclass(frozen=True)
@@ -73,12 +120,19 @@ def _bounded_depth(parse: Callable[..., Content]) -> Callable[..., Content]:
 
 
 @_bounded_depth
-def parse_content(text: str, fmt: str, source: str = "content") -> Content:
-    """Parse ``text`` as ``fmt``; a parse error names the line and column."""
+def parse_content(
+    text: str, fmt: str, source: str = "content", limits: ContentLimits | None = None
+) -> Content:
+    """Parse ``text`` as ``fmt``; a parse error names the line and column. Content beyond
+    ``limits`` (default: :meth:`ContentLimits.from_environ`) is refused, a YAML alias bomb
+    from its node graph before anything is expanded."""
+    limits = limits or ContentLimits.from_environ()
     if fmt not in FORMATS:
         raise InvalidInputError(f"unknown format {fmt!r}: use one of {', '.join(FORMATS)}")
     if fmt == "text":
-        return Content("text", text)
+        return from_value(text, "text", limits=limits)
+    if len(text) > limits.max_bytes * 4:  # no parse can shrink text this much (UTF-8 ≤ 4 bytes a char)
+        raise limits.too_large(len(text))
     if fmt == "json":
         try:
             data = json.loads(text)
@@ -88,27 +142,110 @@ def parse_content(text: str, fmt: str, source: str = "content") -> Content:
             ) from None
     else:
         try:
-            data = yaml.safe_load(text)
+            data = _load_yaml(text, limits)
         except yaml.MarkedYAMLError as e:
             mark = e.problem_mark or e.context_mark
             where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
             raise InvalidInputError(f"{source}: invalid YAML{where}: {e.problem or e}") from None
         except yaml.YAMLError as e:
             raise InvalidInputError(f"{source}: invalid YAML: {e}") from None
-    return from_value(data, fmt)
+    return from_value(data, fmt, limits=limits)
+
+
+def _load_yaml(text: str, limits: ContentLimits) -> Any:
+    """``yaml.safe_load``, but the composed node graph is measured (each alias counted as
+    what it expands to) before any Python value is constructed."""
+    loader = yaml.SafeLoader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        _measure_nodes(node, limits)
+        return loader.construct_document(node)
+    finally:
+        loader.dispose()
+
+
+def _measure_nodes(root: yaml.Node, limits: ContentLimits) -> None:
+    """Expanded node count, depth and approximate bytes of a YAML graph, shared nodes
+    (anchors) measured once: linear in the document, however many aliases point where."""
+    memo: dict[int, tuple[int, int, int]] = {}  # id(node) -> (nodes, depth, bytes)
+    open_: set[int] = set()
+
+    def measure(node: yaml.Node, level: int) -> tuple[int, int, int]:
+        key = id(node)
+        if key in memo:
+            return memo[key]
+        if level > limits.max_depth:
+            raise limits.too_deep()
+        if key in open_:
+            raise InvalidInputError("content refers to itself (a recursive YAML alias): nothing was saved")
+        open_.add(key)
+        if isinstance(node, yaml.ScalarNode):
+            found = (1, 1, len(str(node.value)) + 2)
+        else:
+            children = (
+                [part for pair in node.value for part in pair]
+                if isinstance(node, yaml.MappingNode) else list(node.value)
+            )
+            nodes, depth, size = 1, 1, 2
+            for child in children:
+                n, d, b = measure(child, level + 1)
+                nodes, depth, size = nodes + n, max(depth, d + 1), size + b + 1
+                if nodes > limits.max_nodes:
+                    raise limits.too_many_nodes()
+                if size > limits.max_bytes:
+                    raise limits.too_large(size)
+            found = (nodes, depth, size)
+        open_.discard(key)
+        memo[key] = found
+        return found
+
+    measure(root, 1)
 
 
 @_bounded_depth
-def from_value(data: Any, fmt: str) -> Content:
-    """Content from an already parsed value (normalised to plain JSON types)."""
+def from_value(data: Any, fmt: str, limits: ContentLimits | None = None) -> Content:
+    """Content from an already parsed value (normalised to plain JSON types), checked
+    against ``limits``: canonical bytes, depth, node count, and valid Unicode throughout."""
+    limits = limits or ContentLimits.from_environ()
     if fmt == "text":
         if not isinstance(data, str):
             raise InvalidInputError("text content must be a string")
-        return Content("text", data)
-    if fmt not in FORMATS:
+        content = Content("text", data)
+    elif fmt not in FORMATS:
         raise InvalidInputError(f"unknown format {fmt!r}: use one of {', '.join(FORMATS)}")
-    # YAML may yield dates and other non-JSON scalars: store their string form.
-    return Content(fmt, json.loads(json.dumps(_string_keys(data), default=str)))
+    else:
+        _count_nodes(data, limits)
+        # YAML may yield dates and other non-JSON scalars: store their string form.
+        content = Content(fmt, json.loads(json.dumps(_string_keys(data), default=str)))
+    try:
+        size = len(content.canonical.encode("utf-8"))
+    except UnicodeEncodeError as e:
+        bad = content.canonical[e.start]
+        raise InvalidInputError(
+            f"content holds a lone surrogate (U+{ord(bad):04X}), which is not Unicode text: nothing was saved"
+        ) from None
+    if size > limits.max_bytes:
+        raise limits.too_large(size)
+    return content
+
+
+def _count_nodes(data: Any, limits: ContentLimits) -> None:
+    """Refuse values nested deeper, or holding more nodes, than ``limits`` allow."""
+    count = 0
+    stack: list[tuple[Any, int]] = [(data, 1)]
+    while stack:
+        value, level = stack.pop()
+        count += 1
+        if count > limits.max_nodes:
+            raise limits.too_many_nodes()
+        if level > limits.max_depth:
+            raise limits.too_deep()
+        if isinstance(value, dict):
+            stack.extend((v, level + 1) for v in value.values())
+        elif isinstance(value, (list, tuple)):
+            stack.extend((v, level + 1) for v in value)
 
 
 def _string_keys(data: Any) -> Any:

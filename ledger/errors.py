@@ -57,3 +57,10 @@ class ConflictError(LedgerError):
     exit_code = 3
     http_status = 409
     title = "Conflict"
+
+
+class DamagedStoreError(LedgerError):
+    """The event store lost or garbled part of an aggregate's history: restore it from a backup."""
+
+    http_status = 500
+    title = "Damaged event store"

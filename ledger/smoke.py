@@ -11,6 +11,7 @@ from ledger.archive import Archive
 from ledger.config import resolve
 from ledger.errors import InvalidInputError, NotFoundError
 from ledger.names import check_environment
+from ledger.masking import Masker
 from ledger.runner import execute
 from ledger.runs import Run, SmokeHistory
 
@@ -65,10 +66,9 @@ class RunCommands(_Base):
         else:
             number = self._resolve_version(org, script, version)
         command = self.runner_command(org)
-        config = (
-            {k: v.value for k, v in resolve(self._tenant(org), self._overlay(org, name), environment).items()}
-            if with_env else {}
-        )
+        resolved = resolve(self._tenant(org), self._overlay(org, name), environment) if with_env else {}
+        config = {k: {"value": v.value, "secret": v.secret} for k, v in resolved.items()}
+        mask = Masker(v.value for v in resolved.values() if v.secret)
         stored = script.get_version(number)
         assert stored is not None
         payload = {"script": name, "version": number, "environment": environment,
@@ -80,11 +80,13 @@ class RunCommands(_Base):
             runner=command.split()[0],
         )
         self._save(run)
-        result = execute(command, payload, timeout=timeout)
+        result = mask.result(execute(command, payload, timeout=timeout))  # before anything is kept
         archive = self.archive
         output_sha256 = archive.put(result.output)
         steps = [{"name": step, "sha256": archive.put(data), "size": len(data)}
                  for step, data in result.steps.items()]
+        steps += [{"name": step, "sha256": None, "size": 0, "skipped": why}
+                  for step, why in result.skipped.items()]
         status = "passed" if result.passed else "failed"
         run.finish(
             org=org, script=name, version=number, environment=environment, actor=actor,
@@ -114,6 +116,8 @@ class RunCommands(_Base):
             "environment": run.environment, "status": run.status, "duration_ms": run.duration_ms,
             "input_sha256": run.input_sha256, "output_sha256": run.output_sha256,
             "steps": run.steps, "error": run.error, "actor": run.actor,
+            "warnings": [f"step file {step['name']} skipped: {step['skipped']}"
+                         for step in run.steps if step.get("skipped")],
             "started_at": run.created_on, "finished_at": run.modified_on if run.status != "started" else None,
         }
 

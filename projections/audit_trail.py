@@ -14,6 +14,7 @@ from eventsourcing.projection import Projection
 from ledger.config import fingerprint
 from ledger.deployment import Deployment
 from ledger.incidents import Incident
+from ledger.log_imports import LogImport
 from ledger.policy import Policy
 from ledger.runs import Run
 from ledger.tokens import ApiToken
@@ -22,7 +23,7 @@ from ledger.times import utc_text
 from ledger.variables import Overlay, TenantVariables
 from projections.view import TrackedView
 
-KINDS = ("script", "draft", "publish", "promote", "rollback", "env", "overlay", "run", "policy", "token", "incident")
+KINDS = ("script", "draft", "publish", "promote", "rollback", "env", "overlay", "run", "policy", "token", "incident", "logs")
 COLUMNS = (
     "position", "time", "org", "actor", "kind", "script", "environment",
     "from_version", "to_version", "keys", "reason", "incident", "override", "gates",
@@ -156,6 +157,7 @@ class AuditTrail(Projection[AuditView]):
         ApiToken.TokenRevoked.TOPIC,
         Incident.Opened.TOPIC,
         Incident.Closed.TOPIC,
+        LogImport.Imported.TOPIC,
     )
 
     @singledispatchmethod
@@ -269,3 +271,11 @@ class AuditTrail(Projection[AuditView]):
     def _(self, domain_event: Incident.Closed, tracking: Tracking) -> None:
         e = domain_event
         self._record(e, tracking, "incident", details={"action": "closed", "resolution": e.resolution})
+
+    @process_event.register
+    def _(self, domain_event: LogImport.Imported, tracking: Tracking) -> None:
+        e = domain_event  # the summary only: records stay in the logs read model
+        self._record(e, tracking, "logs", script=e.scripts[0] if len(e.scripts) == 1 else None, details={
+            "source": e.source, "imported": e.imported, "duplicates": e.duplicates, "scripts": e.scripts,
+            "first": e.first, "last": e.last, "batch": e.batch,
+        })

@@ -21,6 +21,8 @@ NICE_STEPS = (
 )
 _DURATION = re.compile(r"(\d+)(ms|s|m|h|d|w)")
 _UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+#: The longest duration accepted anywhere (a bucket, a window margin): about ten years.
+MAX_DURATION = timedelta(days=3660)
 
 
 def parse_duration(text: str, option: str = "duration") -> timedelta:
@@ -29,9 +31,15 @@ def parse_duration(text: str, option: str = "duration") -> timedelta:
     parts = _DURATION.findall(value)
     if not value or "".join(n + u for n, u in parts) != value:
         raise InvalidInputError(f"invalid {option} {text!r}: use e.g. 30s, 5m, 2h, 1d or 1h30m")
+    if any(len(n) > 12 for n, _u in parts):
+        raise InvalidInputError(f"{option} {text!r} is longer than {format_duration(MAX_DURATION.total_seconds())}")
     seconds = sum(int(n) * _UNITS[u] for n, u in parts)
     if seconds <= 0:
         raise InvalidInputError(f"{option} {text!r} must be longer than zero")
+    if seconds > MAX_DURATION.total_seconds():
+        raise InvalidInputError(
+            f"{option} {text!r} is longer than {format_duration(MAX_DURATION.total_seconds())}, the most accepted"
+        )
     return timedelta(seconds=seconds)
 
 

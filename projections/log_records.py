@@ -54,6 +54,14 @@ class LogRecord:
         return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
+def _is_unicode(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def is_error(status: str | None, level: str | None) -> bool:
     return (status or "").lower() in ERROR_STATUSES or (level or "").lower() in ERROR_LEVELS
 
@@ -111,6 +119,9 @@ def validate_record(record: Any) -> LogRecord:
     message = record.get("message")
     if message is not None and not isinstance(message, str):
         raise ValueError(f"'message' must be a string, not {type(message).__name__}")
+    for key, value in record.items():
+        if isinstance(value, str) and not _is_unicode(value):
+            raise ValueError(f"{key!r} holds a lone surrogate, which is not Unicode text")
     return LogRecord(
         script=script, environment=environment, ts=utc_text(moment), status=status, level=level,
         error=is_error(status, level), duration_ms=None if duration is None else float(duration),

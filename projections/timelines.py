@@ -75,8 +75,12 @@ class Timelines:
         times = [t for t in (meta["started"], meta["opened_at"], meta["closed_at"]) if t]
         times += [r["time"] for r in tagged]
         start, end = datetime.fromisoformat(min(times)), datetime.fromisoformat(max(times))
+        try:
+            since, until = utc_text(start - before), utc_text(end + after)
+        except OverflowError:
+            raise InvalidInputError("the timeline window falls outside years 1-9999: use a shorter before/after") from None
         story = self._story(
-            org, environment, utc_text(start - before), utc_text(end + after),
+            org, environment, since, until,
             scripts or None, bucket, tolerance, incident=incident,
             extra=_incident_entries(opened) if opened else [],
         )
@@ -155,7 +159,7 @@ class Timelines:
         incident's story shows its opening and closing itself), and so is token bookkeeping."""
         rows = [
             r for r in self.projections.audit_trail.view.rows(org, since=since, until=until)
-            if r["kind"] not in ("incident", "token") and r["environment"] in (None, environment)
+            if r["kind"] not in ("incident", "token", "logs") and r["environment"] in (None, environment)
             and (scripts is None or r["script"] is None or r["script"] in scripts)
         ]
         finished = {(r["details"] or {}).get("run_id") for r in rows

@@ -13,10 +13,13 @@ from contextlib import contextmanager
 from typing import ClassVar
 
 import sqlite_utils
+
+from ledger.files import private_file
 from eventsourcing.persistence import IntegrityError, Tracking, TrackingRecorder
 
 
 def open_database(path: str) -> sqlite_utils.Database:
+    private_file(path)  # owner-only before SQLite creates it
     db = sqlite_utils.Database(path)
     db.execute("PRAGMA busy_timeout=30000")
     _use_wal(db)

@@ -84,6 +84,9 @@ def use_database_url(url: str | None) -> None:
 def invocation(org: str | None = None, actor: str | None = None) -> Invocation:
     overrides = {k: v for k, v in {"server": _server_option, "database_url": _database_url_option}.items() if v}
     settings = Settings(**overrides)
+    if actor and settings.server:
+        typer.echo("warning: --actor is ignored in remote mode: the server records the token's name "
+                   "as the actor", err=True)
     return Invocation(settings, org or settings.org, actor or settings.default_actor())
 
 

@@ -100,7 +100,8 @@ def logs_import(
     inv = invocation(org)
     lines, source = _lines(file)
     from projections.logs import Logs  # (read-model modules load only when used)
-    result = Logs(_read_models(inv)).import_lines(org=inv.org, lines=lines, source=source)
+    summary = Logs(_read_models(inv)).import_lines(org=inv.org, lines=lines, source=source)
+    result = inv.ledger.record_log_import(org=inv.org, actor=inv.actor, summary=summary)
     skipped = f" ({result['duplicates']} already imported, skipped)" if result["duplicates"] else ""
     plural = "" if result["imported"] == 1 else "s"
     emit(result, output, message=f"Imported {result['imported']} log record{plural} from {source}{skipped}.")

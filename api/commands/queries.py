@@ -189,12 +189,15 @@ def projections_rebuild(
     """
     from projections.service import Projections
 
+    from api.services import no_server
+
     inv = invocation()
-    projections = Projections(inv.ledger, inv.settings.projections_path)
-    projections.check_names(names or [])
-    head = inv.ledger.recorder.max_notification_id() or 0
-    with_progress("rebuilding", head, lambda report: projections.rebuild(names or [], progress=report))
-    emit(projections.status(), output, message=f"Rebuilt from {head} events.")
+    with no_server(inv.settings, "rebuilding the read models"):
+        projections = Projections(inv.ledger, inv.settings.projections_path)
+        projections.check_names(names or [])
+        head = inv.ledger.recorder.max_notification_id() or 0
+        with_progress("rebuilding", head, lambda report: projections.rebuild(names or [], progress=report))
+        emit(projections.status(), output, message=f"Rebuilt from {head} events.")
 
 
 def register(app: typer.Typer) -> None:

@@ -73,7 +73,10 @@ def serve(
         message += f", gRPC at {shown['grpc']}" + (" (TLS)" if settings.tls_cert else " (plaintext)")
     emit(shown, output, message=message + ". Ctrl-C stops it.")
     tls = {"ssl_certfile": str(settings.tls_cert), "ssl_keyfile": str(settings.tls_key)} if settings.tls_cert else {}
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="warning", **tls)
+    from api.server import uvicorn_config
+
+    config = uvicorn_config(create_app(settings), settings, host=settings.host, port=settings.port, **tls)
+    uvicorn.Server(config).run()
 
 
 def _check_free(host: str, port: int) -> None:

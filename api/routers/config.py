@@ -66,6 +66,7 @@ async def get_variable(
 async def set_variable(
     key: KeyPath, body: VariableSet, caller: EditorDep, ledger: LedgerDep, commands: CommandsDep
 ) -> JSONResponse:
+    caller.require_config_write(body.environment)
     return await commands.run(
         partial(ledger.set_variable, org=caller.org, key=key, value=body.value, actor=caller.actor,
                 environment=body.environment, secret=body.secret),
@@ -81,6 +82,7 @@ async def delete_variable(
     key: KeyPath, caller: EditorDep, ledger: LedgerDep, commands: CommandsDep,
     environment: ScopeQuery = None,
 ) -> JSONResponse:
+    caller.require_config_write(environment)
     return await commands.run(
         partial(ledger.delete_variable, org=caller.org, key=key, actor=caller.actor,
                 environment=environment),
@@ -103,6 +105,7 @@ async def import_variables(
     environment: ScopeQuery = None,
     source: Annotated[str, Query(max_length=300, description="Name of the file, for messages and the audit.")] = ".env",
 ) -> JSONResponse:
+    caller.require_config_write(environment)
     text = decode_text(await request.body(), source=source)
     return await commands.run(
         partial(ledger.import_variables, org=caller.org, text=text, actor=caller.actor,
@@ -132,6 +135,7 @@ async def get_overlay(
 async def update_overlay(
     name: NamePath, body: OverlayUpdate, caller: EditorDep, ledger: LedgerDep, commands: CommandsDep
 ) -> JSONResponse:
+    caller.require_config_write(body.environment)
     return await commands.run(
         partial(ledger.update_overlay, org=caller.org, name=name, actor=caller.actor,
                 set_=body.set, delete=body.delete, environment=body.environment),

@@ -11,7 +11,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from pydantic import Field
 
-from api.dependencies import EditorDep, ProjectionsDep, ServicesDep, ViewerDep
+from api.dependencies import CommandsDep, EditorDep, ProjectionsDep, ServicesDep, ViewerDep
 from api.routers import problems
 from api.schemas import Public, Request, Row
 from ledger.times import parse_instant
@@ -40,6 +40,7 @@ class LogImportPublic(Public):
     first: str | None
     last: str | None
     batch: str | None
+    position: int | None = Field(default=None, description="The log import's event in the log.")
 
 
 class LogSummaryPublic(Row):
@@ -56,12 +57,13 @@ class LogSummaryPublic(Row):
     "", response_model=LogImportPublic, summary="Import a batch of log records",
     responses=problems(413),
 )
-async def import_logs(body: LogBatch, caller: EditorDep, services: ServicesDep) -> Any:
+async def import_logs(body: LogBatch, caller: EditorDep, services: ServicesDep, commands: CommandsDep) -> Any:
     def work() -> dict[str, Any]:
         services.catch_up()  # annotate against every change recorded so far
-        return Logs(services.projections()).import_records(org=caller.org, records=body.records)
+        summary = Logs(services.projections()).import_records(org=caller.org, records=body.records)
+        return services.ledger.record_log_import(org=caller.org, actor=caller.actor, summary=summary)
 
-    return await services.write(work)
+    return await commands.run(work, LogImportPublic)
 
 
 @router.get(

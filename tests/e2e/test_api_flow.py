@@ -168,7 +168,8 @@ def test_tenant_variables_are_set_listed_masked_and_deleted(server: LiveServer, 
     put = editor.put("/v1/env/DB_HOST", json={"value": "db.internal"})
     assert put.json() == {"key": "DB_HOST", "value": "db.internal", "secret": False,
                           "fingerprint": put.json()["fingerprint"], "environment": None}
-    secret = editor.put("/v1/env/OPENAI_API_KEY", json={"value": "sk-live", "environment": "production"})
+    with server.client(org, "deployer") as deployer:  # production configuration needs a deployer (issue 10)
+        secret = deployer.put("/v1/env/OPENAI_API_KEY", json={"value": "sk-live", "environment": "production"})
     assert secret.json()["secret"] is True
     assert secret.json()["value"] != "sk-live"
     listed = editor.get("/v1/env", params={"environment": "production"}).json()

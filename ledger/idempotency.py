@@ -1,0 +1,169 @@
+"""Keyed commands: the first response to an ``Idempotency-Key``, recorded in the same
+SQLite transaction as the events the command produced.
+
+An interface runs a keyed command inside :meth:`IdempotencyCommands.transaction`: every
+event the command saves, and the response recorded with :meth:`record_response`, commit
+together or not at all. So after any crash either nothing happened (a retry runs the
+command) or both did (a retry gets the first response). Several commands may share one
+transaction (each its own events and its own response row); nested transactions are
+savepoints. Responses live in their own insert-only table next to the events, scoped to
+(organization, token, key). The ledger keeps the response as opaque JSON and an integer
+``status`` chosen by the interface.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from itertools import count
+from typing import TYPE_CHECKING, Any, ContextManager
+
+from eventsourcing import persistence
+from eventsourcing.sqlite import SQLiteCursor, SQLiteDatastore
+
+if TYPE_CHECKING:
+    from ledger.application import Ledger as _Base
+else:
+    _Base = object
+
+TABLE = "revledger_responses"
+_savepoints = count(1)
+_held = threading.local()
+
+
+@dataclass(frozen=True)
+class RecordedResponse:
+    fingerprint: str
+    status: int
+    body: Any
+
+
+class HoldingDatastore(SQLiteDatastore):
+    """A SQLite datastore whose transactions a thread can hold open across several saves.
+
+    Outside :meth:`hold` it behaves exactly as eventsourcing's. Inside, every transaction of
+    the holding thread is a savepoint of the held one (so its reads see its own writes), and
+    nothing commits until ``hold`` ends.
+    """
+
+    def _held_connection(self) -> sqlite3.Connection | None:
+        return getattr(_held, "by_store", {}).get(id(self))
+
+    @contextmanager
+    def hold(self) -> Iterator[None]:
+        if self._held_connection() is not None:
+            with self.transaction(commit=True):
+                yield
+            return
+        with self.get_connection(commit=True) as connection:
+            raw: sqlite3.Connection = connection._sqlite_conn  # noqa: SLF001 - the pooled connection
+            held = _held.__dict__.setdefault("by_store", {})
+            with _translated():
+                raw.execute("BEGIN IMMEDIATE")  # the write lock now: no upgrade deadlock later
+            held[id(self)] = raw
+            try:
+                yield
+            except BaseException:
+                del held[id(self)]
+                raw.rollback()
+                raise
+            del held[id(self)]
+            with _translated():
+                raw.commit()
+
+    @contextmanager
+    def transaction(self, *, commit: bool) -> Iterator[SQLiteCursor]:
+        raw = self._held_connection()
+        if raw is None:
+            with super().transaction(commit=commit) as cursor:
+                yield cursor
+            return
+        name = f"revledger_{next(_savepoints)}"
+        cursor = SQLiteCursor(raw.cursor())
+        with _translated():
+            raw.execute(f"SAVEPOINT {name}")
+            try:
+                yield cursor
+            except BaseException:
+                raw.execute(f"ROLLBACK TO {name}")
+                raw.execute(f"RELEASE {name}")
+                raise
+            finally:
+                cursor.sqlite_cursor.close()
+            raw.execute(f"RELEASE {name}")
+
+
+@contextmanager
+def _translated() -> Iterator[None]:
+    """sqlite3's errors as eventsourcing's, as its own transactions raise them."""
+    try:
+        yield
+    except sqlite3.IntegrityError as e:
+        raise persistence.IntegrityError(e) from e
+    except sqlite3.OperationalError as e:
+        raise persistence.OperationalError(e) from e
+    except sqlite3.DatabaseError as e:
+        raise persistence.DatabaseError(e) from e
+
+
+class IdempotencyCommands(_Base):
+    """Mixed into :class:`ledger.application.Ledger`."""
+
+    @property
+    def _holding(self) -> HoldingDatastore | None:
+        datastore = getattr(self.factory, "datastore", None)
+        return datastore if isinstance(datastore, HoldingDatastore) else None
+
+    def _ensure_responses_table(self) -> None:
+        holding = self._holding
+        if holding is None or getattr(self, "_responses_ready", False):
+            return
+        with holding.transaction(commit=True) as c:
+            c.execute(
+                f"CREATE TABLE IF NOT EXISTS {TABLE} ("
+                " org TEXT NOT NULL, token TEXT NOT NULL, key TEXT NOT NULL,"
+                " fingerprint TEXT NOT NULL, status INTEGER NOT NULL, body TEXT NOT NULL,"
+                " created_at TEXT NOT NULL, PRIMARY KEY (org, token, key))"
+            )
+        self._responses_ready = True
+
+    def transaction(self) -> ContextManager[None]:
+        """Everything saved inside commits together, at the end (a no-op off SQLite)."""
+        holding = self._holding
+        if holding is None:
+            return nullcontext()
+        self._ensure_responses_table()
+        return holding.hold()
+
+    def recorded_response(self, *, org: str, token: str, key: str) -> RecordedResponse | None:
+        """The response first recorded for this key of this token, if any."""
+        holding = self._holding
+        if holding is None:
+            return None
+        self._ensure_responses_table()
+        with holding.transaction(commit=False) as c:
+            c.execute(f"SELECT fingerprint, status, body FROM {TABLE} WHERE org = ? AND token = ? AND key = ?",
+                      [org, token, key])
+            row = c.fetchone()
+        return None if row is None else RecordedResponse(row[0], row[1], json.loads(row[2]))
+
+    def record_response(
+        self, *, org: str, token: str, key: str, response: RecordedResponse
+    ) -> None:
+        """Record the response (call inside :meth:`transaction`, after the command)."""
+        holding = self._holding
+        if holding is None:
+            return
+        self._ensure_responses_table()
+        with holding.transaction(commit=True) as c:
+            c.execute(
+                f"INSERT INTO {TABLE} (org, token, key, fingerprint, status, body, created_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [org, token, key, response.fingerprint, response.status,
+                 json.dumps(response.body), datetime.now(UTC).isoformat()],
+            )

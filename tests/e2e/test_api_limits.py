@@ -1,0 +1,72 @@
+"""A server that limits what it accepts: header size and count, and deadlines for a
+request's headers and body (slow clients are disconnected, not held open forever)."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import httpx
+import pytest
+
+from tests.e2e.test_api_server import LiveServer, assert_problem
+
+
+@pytest.fixture(scope="module")
+def strict(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    live = LiveServer(Path(tmp_path_factory.mktemp("limits")), header_timeout=0.5, body_timeout=0.5).start()
+    yield live
+    live.stop()
+
+
+def connect(server: LiveServer) -> socket.socket:
+    url = urlsplit(server.url)
+    sock = socket.create_connection((url.hostname, url.port), timeout=20)
+    return sock
+
+
+def closed_by_server(sock: socket.socket) -> bool:
+    """Whether the server ends the connection (a bounded wait: the socket's own timeout)."""
+    try:
+        while chunk := sock.recv(65536):
+            if b"HTTP/1.1 2" in chunk:
+                return False
+        return True
+    except ConnectionResetError:
+        return True
+    except TimeoutError:
+        return False
+
+
+def test_too_many_headers_are_a_431_problem(strict: LiveServer) -> None:
+    headers = {f"x-h{i}": "v" for i in range(150)}
+    assert_problem(httpx.get(f"{strict.url}/health", headers=headers), 431)
+
+
+def test_a_huge_header_is_refused_before_it_is_read(strict: LiveServer) -> None:
+    response = httpx.get(f"{strict.url}/health", headers={"x-big": "x" * (64 * 1024)})
+    assert response.status_code in (400, 431)
+
+
+def test_a_client_that_never_finishes_its_headers_is_disconnected(strict: LiveServer) -> None:
+    with connect(strict) as sock:
+        sock.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\nX-Slow: ")
+        assert closed_by_server(sock)
+
+
+def test_a_silent_connection_is_disconnected(strict: LiveServer) -> None:
+    with connect(strict) as sock:
+        assert closed_by_server(sock)
+
+
+def test_a_client_that_never_finishes_its_body_is_disconnected(strict: LiveServer) -> None:
+    with connect(strict) as sock:
+        sock.sendall(b"POST /v1/scripts HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n"
+                     b"Content-Type: application/json\r\n\r\n{\"name\"")
+        assert closed_by_server(sock)
+
+
+def test_a_normal_request_on_the_same_server_is_served(strict: LiveServer) -> None:
+    assert httpx.get(f"{strict.url}/health").status_code == 200
