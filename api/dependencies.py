@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import asyncio
 import importlib.metadata
+import logging
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Annotated, Any, TypeVar
@@ -23,13 +25,14 @@ from starlette.concurrency import run_in_threadpool
 
 from api.idempotency import IdempotencyKeyError, check_key, fingerprint
 from api.problems import BadRequestError
-from api.services import open_ledger
+from api.services import open_ledger, verifiable_log
 from api.writer import BatchWriter
 from api.settings import Settings
 from ledger.access import Principal, UnauthenticatedError, change_role
 from ledger.application import Ledger
 from ledger.idempotency import RecordedResponse
 from projections.service import Projections
+from projections.transparency import VerifiableLog
 
 T = TypeVar("T")
 
@@ -59,6 +62,29 @@ class Services:
     def __post_init__(self) -> None:
         self.writer = BatchWriter(self.catch_up)
 
+    verifier: ThreadPoolExecutor = field(
+        default_factory=lambda: ThreadPoolExecutor(1, thread_name_prefix="revledger-verifier")
+    )
+
+    @property
+    def log(self) -> VerifiableLog:
+        return verifiable_log(self.ledger)
+
+    def verify(self) -> None:
+        """Check the store against the witness file (when a signing key is configured)."""
+        if self.settings.signing_key_file is not None:
+            self.log.verify_store()
+
+    def verify_later(self) -> None:
+        """After a new checkpoint: verify again, off the writer thread."""
+        self.verifier.submit(self._verify_logged)
+
+    def _verify_logged(self) -> None:
+        try:
+            self.verify()
+        except Exception:  # noqa: BLE001 - a verifier crash must not pass for a verdict
+            logging.getLogger("revledger.api").exception("verifying the store failed")
+
     def projections(self) -> Projections:
         """This thread's handle on the read models (SQLite connections stay in their thread)."""
         handle = getattr(self._local, "projections", None)
@@ -81,7 +107,9 @@ class Services:
         return await run_in_threadpool(work, *args, **kwargs)
 
     def catch_up(self) -> int:
-        """Apply new events to the read models (call on the writer thread only)."""
+        """Apply new events to the log tree and the read models (call on the writer thread only)."""
+        if self.log.catch_up():
+            self.verify_later()
         head = self.projections().catch_up()
         self.position = max(self.position, head)
         return head
@@ -101,12 +129,18 @@ class Services:
 
     def close(self) -> None:
         self.writer.shutdown()
+
+        self.writer.shutdown(wait=True)
+        self.verifier.shutdown(wait=True)
+        self.log.close()
         self.ledger.close()
 
 
 def open_services(settings: Settings) -> Services:
     ledger = open_ledger(settings)
-    return Services(settings, ledger)
+    services = Services(settings, ledger)
+    services.log.on_checkpoint = services.verify_later
+    return services
 
 
 def get_services(request: Request) -> Services:
@@ -214,6 +248,8 @@ async def authenticate(
     organization, in that order, so a refusal never says whether another org's data exists.
     ``principal``: the token already authenticated (by the HTTP edge).
     """
+    # Never authenticate from a history that failed verification (a deleted revocation, say).
+    services.log.check_writable()
     if principal is None:
         if token is None:
             raise UnauthenticatedError("missing bearer token: send 'Authorization: Bearer <token>'")

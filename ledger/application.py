@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from functools import cached_property
 from typing import Any, TypeVar
 from uuid import UUID
@@ -26,6 +26,7 @@ from ledger.smoke import RunCommands
 from ledger.content import Content
 from ledger.contents import ContentBlob, ContentStore
 from ledger.deployment import Deployment
+from ledger.immutability import protect_events
 from ledger.errors import (
     AlreadyExistsError,
     ConflictError,
@@ -70,6 +71,20 @@ class Ledger(AccessCommands, ConfigurationCommands, SafetyCommands, RunCommands,
         ScriptCatalog: 100,
         TokenDirectory: 100,
     }
+
+    def __init__(self, env: Any = None, **kwargs: Any) -> None:
+        super().__init__(env=env, **kwargs)
+        protect_events(self.recorder)
+        #: Called after every successful save (the log tree appends the new events).
+        self.on_saved: list[Callable[[], None]] = []
+        #: The read side's verifiable log, when the interface layer attached one.
+        self.verifiable_log: Any = None
+
+    def save(self, *objs: Any, **kwargs: Any) -> Any:
+        recordings = super().save(*objs, **kwargs)
+        for listener in self.on_saved:
+            listener()
+        return recordings
 
     # Persistence helpers -------------------------------------------------------
 
