@@ -124,6 +124,7 @@ def _register() -> None:
     from api.commands import incidents; incidents.register(app)  # noqa: E702 (one line: others edit this function too)
     serve.register(app)
     app.add_typer(tokens.token_app, name="token")
+    from api.commands import transparency; transparency.register(app)  # noqa: E702
     from api.commands import store; store.register(app)  # noqa: E702
 
 

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import asyncio
 import importlib.metadata
+import logging
 import threading
 import time
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Annotated, Any, TypeVar
 
@@ -24,12 +25,14 @@ from starlette.concurrency import run_in_threadpool
 
 from api.idempotency import IdempotencyKeyError, check_key, fingerprint
 from api.problems import BadRequestError
-from api.services import open_ledger
+from api.services import open_ledger, verifiable_log
+from api.writer import BatchWriter
 from api.settings import Settings
 from ledger.access import Principal, UnauthenticatedError, change_role
 from ledger.application import Ledger
 from ledger.idempotency import RecordedResponse
 from projections.service import Projections
+from projections.transparency import VerifiableLog
 
 T = TypeVar("T")
 
@@ -48,15 +51,39 @@ class Services:
 
     settings: Settings
     ledger: Ledger
-    writer: ThreadPoolExecutor = field(
-        default_factory=lambda: ThreadPoolExecutor(1, thread_name_prefix="revledger-writer")
-    )
     started: float = field(default_factory=time.monotonic)
     #: Every read model of this node has applied the log up to here (only grows).
     position: int = 0
     #: Set to ask the follower for a catch-up now (a NOTIFY, or a request waiting for a position).
     wake: asyncio.Event = field(default_factory=asyncio.Event)
     _local: threading.local = field(default_factory=threading.local)
+    writer: BatchWriter = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.writer = BatchWriter(self.catch_up)
+
+    verifier: ThreadPoolExecutor = field(
+        default_factory=lambda: ThreadPoolExecutor(1, thread_name_prefix="revledger-verifier")
+    )
+
+    @property
+    def log(self) -> VerifiableLog:
+        return verifiable_log(self.ledger)
+
+    def verify(self) -> None:
+        """Check the store against the witness file (when a signing key is configured)."""
+        if self.settings.signing_key_file is not None:
+            self.log.verify_store()
+
+    def verify_later(self) -> None:
+        """After a new checkpoint: verify again, off the writer thread."""
+        self.verifier.submit(self._verify_logged)
+
+    def _verify_logged(self) -> None:
+        try:
+            self.verify()
+        except Exception:  # noqa: BLE001 - a verifier crash must not pass for a verdict
+            logging.getLogger("revledger.api").exception("verifying the store failed")
 
     def projections(self) -> Projections:
         """This thread's handle on the read models (SQLite connections stay in their thread)."""
@@ -67,25 +94,22 @@ class Services:
 
     async def write(self, work: Callable[[], T]) -> T:
         """Run ``work`` on the writer thread."""
-        return await asyncio.get_running_loop().run_in_executor(self.writer, work)
+        return await self.writer.run(work)
+
+    async def command(self, work: Callable[[], T]) -> T:
+        """Run a command on the writer thread; answer once the read models include it (one
+        catch-up per batch of queued commands: read-your-writes). HTTP and gRPC commands both
+        come this way; HTTP adds idempotency keys."""
+        return await self.writer.run(work, then_catch_up=True)
 
     async def read(self, work: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
         """Run ``work`` in the thread pool."""
         return await run_in_threadpool(work, *args, **kwargs)
 
-    async def command(self, work: Callable[[], T]) -> T:
-        """Run a command on the writer, then bring the read models up to date before answering
-        (read-your-writes). The gRPC service's path to the writer; HTTP adds idempotency keys."""
-
-        def run() -> T:
-            result = work()
-            self.catch_up()
-            return result
-
-        return await self.write(run)
-
     def catch_up(self) -> int:
-        """Apply new events to the read models (call on the writer thread only)."""
+        """Apply new events to the log tree and the read models (call on the writer thread only)."""
+        if self.log.catch_up():
+            self.verify_later()
         head = self.projections().catch_up()
         self.position = max(self.position, head)
         return head
@@ -104,13 +128,19 @@ class Services:
         return True
 
     def close(self) -> None:
+        self.writer.shutdown()
+
         self.writer.shutdown(wait=True)
+        self.verifier.shutdown(wait=True)
+        self.log.close()
         self.ledger.close()
 
 
 def open_services(settings: Settings) -> Services:
     ledger = open_ledger(settings)
-    return Services(settings, ledger)
+    services = Services(settings, ledger)
+    services.log.on_checkpoint = services.verify_later
+    return services
 
 
 def get_services(request: Request) -> Services:
@@ -218,6 +248,8 @@ async def authenticate(
     organization, in that order, so a refusal never says whether another org's data exists.
     ``principal``: the token already authenticated (by the HTTP edge).
     """
+    # Never authenticate from a history that failed verification (a deleted revocation, say).
+    services.log.check_writable()
     if principal is None:
         if token is None:
             raise UnauthenticatedError("missing bearer token: send 'Authorization: Bearer <token>'")
@@ -281,7 +313,7 @@ class Commands:
         remember: bool = True,
     ) -> JSONResponse:
         """``remember=False`` keeps the response out of the idempotency store (new tokens)."""
-        stored, replayed = await self.services.write(
+        stored, replayed = await self.services.command(
             lambda: self._execute(command, schema, status_code, remember)
         )
         headers = {POSITION_HEADER: str(self.position(stored.body))}
@@ -308,7 +340,6 @@ class Commands:
                 return first, True
             response = RecordedResponse(self.fingerprint, status_code, self._body(command, schema))
             ledger.record_response(**scope, response=response)
-        self.services.catch_up()
         return response, False
 
     @staticmethod

@@ -24,6 +24,7 @@ from api.edge import Edge
 from api.problems import PROBLEM_JSON, install, problem, problem_response
 from api.routers import (
     audit, config, diffs, environments, health, incidents, logs, reports, scriptum, scripts, tokens,
+    transparency,
 )
 from api.services import serving
 from api.settings import Settings, get_settings
@@ -113,6 +114,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def _serve(app: FastAPI) -> AsyncIterator[None]:
         services = open_services(settings)
         await services.write(services.catch_up)
+        await services.write(services.verify)  # before the first request: refuse work from an altered history
         app.state.services = services
         rpc = None
         if settings.grpc_port is not None:
@@ -150,7 +152,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(Edge, max_headers=settings.max_headers, max_header_bytes=settings.max_header_bytes)  # outermost: OPTIONS and authentication before any body is read
     install(app)
     for module in (health, scripts, environments, diffs, config, audit, tokens, logs, incidents, reports,
-                   scriptum):
+                   scriptum, transparency):
         app.include_router(module.router)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app

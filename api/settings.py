@@ -68,6 +68,23 @@ class Settings(BaseSettings):
     tls_cert: Path | None = None
     tls_key: Path | None = None
 
+    # Verifiable log ---------------------------------------------------------------
+    #: Sign a checkpoint every this many events (0: only on `revledger checkpoint` and exports).
+    checkpoint_every: int = 1000
+    #: The Ed25519 signing key (`revledger keys create`); keep it outside the data directory.
+    #: Without one, no checkpoint is signed.
+    signing_key_file: Path | None = None
+    #: The witness file every checkpoint is appended to (default: $REVLEDGER_HOME/checkpoints.log).
+    checkpoint_log: Path | None = None
+
+    @property
+    def witness_path(self) -> Path:
+        return self.checkpoint_log or self.home / "checkpoints.log"
+
+    @property
+    def tree_path(self) -> Path:
+        return self.home / "tree.db"
+
     @property
     def ledger_path(self) -> Path:
         return self.home / "ledger.db"

@@ -99,7 +99,7 @@ class Generator:
                 self.touch(pointer)
         elif roll < 0.94:
             pointer = self.pointers.get((name, self.rng.choice(ENVIRONMENTS)))
-            if pointer is not None and pointer.moves and pointer.moves[-1]["previous_version"] is not None:
+            if pointer is not None and pointer.previous is not None:
                 pointer.rollback(0, actor="carol", reason="bench", incident=f"INC-{self.events}", force=True)
                 self.touch(pointer)
         elif roll < 0.97:
@@ -121,8 +121,6 @@ class Generator:
         if self.dirty:
             self.ledger.save(*self.dirty.values())
             self.dirty.clear()
-            for pointer in self.pointers.values():
-                del pointer.moves[:-1]  # only the last move is needed (rollback to 0): keep memory flat
 
     def run_until(self, total: int) -> None:
         with mock.patch.object(CanCreateTimestamp, "create_timestamp", staticmethod(self.clock)):

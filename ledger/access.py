@@ -9,12 +9,15 @@ from __future__ import annotations
 import re
 import secrets
 from dataclasses import dataclass
+from functools import cached_property
 from datetime import datetime
 from typing import TYPE_CHECKING
 from uuid import UUID
 
+from ledger.retries import retried
 from ledger.errors import AlreadyExistsError, InvalidInputError, LedgerError, NotFoundError
 from ledger.names import check_org
+from ledger.token_check import TokenCheck
 from ledger.tokens import ROLES, ApiToken, TokenDirectory, token_hash
 from ledger.views import View
 
@@ -113,6 +116,7 @@ class AccessCommands(_Base):
         check_org(org)
         return self._get(TokenDirectory, TokenDirectory.create_id(org))
 
+    @retried
     def issue_token(self, *, org: str, name: str, role: str, actor: str) -> IssuedTokenView:
         check_token_name(name)
         check_role(role)
@@ -137,6 +141,7 @@ class AccessCommands(_Base):
             for name, entry in sorted(directory.tokens.items())
         ]
 
+    @retried
     def revoke_token(self, *, org: str, name: str, actor: str) -> TokenView:
         directory = self._directory(org)
         entry = directory.entry(name) if directory else None
@@ -155,10 +160,16 @@ class AccessCommands(_Base):
 
     def authenticate(self, *, token: str) -> Principal:
         """The principal a bearer token stands for; unknown or revoked tokens are refused."""
-        found = self._get(ApiToken, ApiToken.create_id(token_hash(token))) if token else None
-        if found is None or found.revoked:
+        found = self.token_check.principal_of(token)
+        if found is None:
             raise UnauthenticatedError("unknown or revoked token")
-        return Principal(org=found.org, name=found.name, role=found.role, token_id=str(found.id))
+        org, name, role = found
+        token_id = str(ApiToken.create_id(token_hash(token)))
+        return Principal(org=org, name=name, role=role, token_id=token_id)
+
+    @cached_property
+    def token_check(self) -> TokenCheck:
+        return TokenCheck(self.recorder, self.mapper)
 
     def has_active_tokens(self) -> bool:
         """Whether any organization has a token that is not revoked (scans the log once)."""

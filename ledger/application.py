@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from functools import cached_property
 from typing import Any, TypeVar
 from uuid import UUID
 
@@ -23,7 +24,9 @@ from ledger.runs import SmokeHistory
 from ledger.safety import SafetyCommands
 from ledger.smoke import RunCommands
 from ledger.content import Content
+from ledger.contents import ContentBlob, ContentStore
 from ledger.deployment import Deployment
+from ledger.immutability import protect_events
 from ledger.errors import (
     AlreadyExistsError,
     ConflictError,
@@ -31,6 +34,8 @@ from ledger.errors import (
     InvalidInputError,
     NotFoundError,
 )
+from ledger.retries import RacedError, retried
+from ledger.unset import UNSET
 from ledger.names import ENVIRONMENTS, check_environment, check_org, check_script_name, did_you_mean
 from ledger.script import Script, ScriptCatalog
 from ledger.variables import Overlay, TenantVariables
@@ -47,13 +52,6 @@ def _damaged(cls: type[Aggregate], aggregate_id: UUID, label: str | None, error:
     )
 
 
-class _Unset:
-    def __repr__(self) -> str:
-        return "UNSET"
-
-
-#: Pass as ``expect_current`` to skip the compare-and-set check.
-UNSET: Any = _Unset()
 
 
 class Ledger(AccessCommands, ConfigurationCommands, SafetyCommands, RunCommands, IncidentCommands,
@@ -62,8 +60,10 @@ class Ledger(AccessCommands, ConfigurationCommands, SafetyCommands, RunCommands,
 
     name = "revledger"
     snapshotting_intervals = {  # noqa: RUF012 (eventsourcing declares it a ClassVar)
-        Script: 50,
-        Deployment: 100,
+        # Aggregates no longer grow with their history: frequent small snapshots keep every
+        # load to a handful of events.
+        Script: 20,
+        Deployment: 10,
         TenantVariables: 100,
         Overlay: 100,
         Policy: 100,
@@ -72,7 +72,25 @@ class Ledger(AccessCommands, ConfigurationCommands, SafetyCommands, RunCommands,
         TokenDirectory: 100,
     }
 
+    def __init__(self, env: Any = None, **kwargs: Any) -> None:
+        super().__init__(env=env, **kwargs)
+        protect_events(self.recorder)
+        #: Called after every successful save (the log tree appends the new events).
+        self.on_saved: list[Callable[[], None]] = []
+        #: The read side's verifiable log, when the interface layer attached one.
+        self.verifiable_log: Any = None
+
+    def save(self, *objs: Any, **kwargs: Any) -> Any:
+        recordings = super().save(*objs, **kwargs)
+        for listener in self.on_saved:
+            listener()
+        return recordings
+
     # Persistence helpers -------------------------------------------------------
+
+    @cached_property
+    def contents(self) -> ContentStore:
+        return ContentStore(self)
 
     def construct_factory(self, env: Any) -> Any:
         """eventsourcing's factory; on SQLite its datastore can hold a transaction open
@@ -110,11 +128,12 @@ class Ledger(AccessCommands, ConfigurationCommands, SafetyCommands, RunCommands,
         return aggregate
 
     def _save(self, *aggregates: Aggregate | None) -> int | None:
-        """Save atomically; a concurrent writer's conflict becomes a ConflictError."""
+        """Save atomically; losing a race to a concurrent writer raises RacedError, which the
+        command's ``@retried`` turns into a fresh attempt (a ConflictError once they run out)."""
         try:
             recordings = self.save(*aggregates)
         except IntegrityError:
-            raise ConflictError(
+            raise RacedError(
                 "another writer changed the same record first: nothing was saved; reload and retry"
             ) from None
         return recordings[-1].notification.id if recordings else None
@@ -201,10 +220,12 @@ class Ledger(AccessCommands, ConfigurationCommands, SafetyCommands, RunCommands,
 
     # Drafts and versions -------------------------------------------------------
 
+    @retried
     def save_draft(self, *, org: str, name: str, content: Content, actor: str) -> DraftView:
         script = self._script(org, name)
+        blob = self.contents.new_blob(org, content)
         script.save_draft(content, actor=actor)
-        position = self._save(script)
+        position = self._save(blob, script)  # the script's event last: its position is returned
         assert script.draft is not None
         return DraftView(
             script=name,
@@ -216,6 +237,7 @@ class Ledger(AccessCommands, ConfigurationCommands, SafetyCommands, RunCommands,
             position=position,
         )
 
+    @retried
     def publish(
         self, *, org: str, name: str, actor: str, label: str | None = None, note: str | None = None
     ) -> VersionView:
@@ -237,9 +259,8 @@ class Ledger(AccessCommands, ConfigurationCommands, SafetyCommands, RunCommands,
         number = self._resolve_version(org, script, version)
         return self._version_view(script, number, with_content=with_content)
 
-    @staticmethod
     def _version_view(
-        script: Script, number: int, with_content: bool, position: int | None = None
+        self, script: Script, number: int, with_content: bool, position: int | None = None
     ) -> VersionView:
         v = script.get_version(number)
         assert v is not None
@@ -252,7 +273,7 @@ class Ledger(AccessCommands, ConfigurationCommands, SafetyCommands, RunCommands,
             published_at=v["published_at"],
             content_sha256=v["content_sha256"],
             format=v["format"],
-            content=v["content"] if with_content else None,
+            content=self.contents.get(script.org, script.id, v).data if with_content else None,
             position=position,
         )
 
@@ -265,6 +286,7 @@ class Ledger(AccessCommands, ConfigurationCommands, SafetyCommands, RunCommands,
             result[environment] = deployment.current if deployment else None
         return result
 
+    @retried
     def promote(
         self,
         *,
@@ -314,6 +336,7 @@ class Ledger(AccessCommands, ConfigurationCommands, SafetyCommands, RunCommands,
             position=position,
         )
 
+    @retried
     def rollback(
         self,
         *,

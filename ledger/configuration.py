@@ -8,6 +8,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from ledger.retries import retried
 from ledger.config import fingerprint, looks_secret, resolve, shown
 from ledger.envfile import parse_dotenv
 from ledger.errors import InvalidInputError, NotFoundError
@@ -50,6 +51,7 @@ class ConfigurationCommands(_Base):
 
     # Tenant variables ----------------------------------------------------------
 
+    @retried
     def set_variable(
         self,
         *,
@@ -91,6 +93,7 @@ class ConfigurationCommands(_Base):
             for key in sorted(tenant.scope(environment))
         ]
 
+    @retried
     def delete_variable(
         self, *, org: str, key: str, actor: str, environment: str | None = None
     ) -> VariableView:
@@ -101,6 +104,7 @@ class ConfigurationCommands(_Base):
         self._save(tenant)
         return view
 
+    @retried
     def import_variables(
         self,
         *,
@@ -170,6 +174,7 @@ class ConfigurationCommands(_Base):
             position=position,
         )
 
+    @retried
     def update_overlay(
         self,
         *,

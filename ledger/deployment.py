@@ -1,4 +1,11 @@
-"""The Deployment aggregate: one environment pointer of one script, and every move it made."""
+"""The Deployment aggregate: one environment pointer of one script.
+
+It holds only what promote and rollback check: the current version, the one before it
+(``--to 0``), each version's last active interval (known-good, and the dry-run plan) and
+the quarantined versions. Its state grows with the versions it ever ran, never with the
+number of moves: the history of moves belongs to the log and the read models.
+Class version 2 dropped the ``moves`` list; older snapshots are upcast on load.
+"""
 
 from __future__ import annotations
 
@@ -15,6 +22,7 @@ class Deployment(Aggregate):
     """Which version of a script an environment runs. Moves only by promote or rollback."""
 
     TOPIC = "revledger:Deployment"
+    class_version = 2
 
     class Created(Aggregate.Created):
         TOPIC = "revledger:Deployment.Created"
@@ -29,7 +37,10 @@ class Deployment(Aggregate):
         self.script = script
         self.environment = environment
         self.current: int | None = None
-        self.moves: list[dict[str, Any]] = []
+        #: The version active immediately before ``current`` (what ``--to 0`` returns to).
+        self.previous: int | None = None
+        #: Version (as text, for JSON snapshots) -> [since, until] of its last active interval.
+        self.active: dict[str, list[Any]] = {}
         #: Versions rolled back from this environment: re-promoting one needs an override.
         self.quarantined: list[int] = []
 
@@ -45,16 +56,7 @@ class Deployment(Aggregate):
         incident: str | None
 
         def apply(self, aggregate: Deployment) -> None:
-            aggregate.current = self.version
-            aggregate.moves.append(
-                {
-                    "kind": self.kind,
-                    "version": self.version,
-                    "previous_version": self.previous_version,
-                    "actor": self.actor,
-                    "at": self.timestamp,
-                }
-            )
+            aggregate.record_move(self.version, self.previous_version, self.timestamp)
 
     class Promoted(Moved):
         TOPIC = "revledger:Deployment.Promoted"
@@ -78,6 +80,27 @@ class Deployment(Aggregate):
                 aggregate.quarantined.remove(self.version)
             if self.previous_version is not None and self.previous_version not in aggregate.quarantined:
                 aggregate.quarantined.append(self.previous_version)
+
+    @staticmethod
+    def upcast_v1_v2(state: dict[str, Any]) -> None:
+        """A version-1 snapshot kept every move: keep only what the rules read."""
+        moves = state.pop("moves", [])
+        state["previous"] = moves[-1]["previous_version"] if moves else None
+        active: dict[str, list[Any]] = {}
+        last: str | None = None
+        for move in moves:
+            if last is not None:
+                active[last][1] = move["at"]
+            last = str(move["version"])
+            active[last] = [move["at"], None]
+        state["active"] = active
+
+    def record_move(self, version: int, previous: int | None, at: Any) -> None:
+        if self.current is not None and str(self.current) in self.active:
+            self.active[str(self.current)][1] = at
+        self.active[str(version)] = [at, None]
+        self.previous = previous
+        self.current = version
 
     # Commands -----------------------------------------------------------------
 
@@ -123,7 +146,7 @@ class Deployment(Aggregate):
             )
         if to != 0:
             return to
-        previous = self.moves[-1]["previous_version"] if self.moves else None
+        previous = self.previous
         if previous is None:
             raise RefusedError(
                 f"{self.environment} ran no version of {self.script!r} before version {self.current}: "
@@ -132,16 +155,12 @@ class Deployment(Aggregate):
         return int(previous)
 
     def was_active(self, version: int) -> bool:
-        return any(move["version"] == version for move in self.moves)
+        return str(version) in self.active
 
     def last_active(self, version: int) -> tuple[Any, Any]:
         """When ``version`` was last active here: (from, until); until is None if it still is."""
-        indexes = [i for i, move in enumerate(self.moves) if move["version"] == version]
-        if not indexes:
-            return None, None
-        i = indexes[-1]
-        until = self.moves[i + 1]["at"] if i + 1 < len(self.moves) else None
-        return self.moves[i]["at"], until
+        since, until = self.active.get(str(version), (None, None))
+        return since, until
 
     def rollback(
         self,

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from ledger.retries import retried
 from ledger.errors import AlreadyExistsError, InvalidInputError, NotFoundError
 from ledger.incidents import Incident, check_incident_id
 from ledger.names import check_environment, check_org, check_script_name
@@ -24,6 +25,7 @@ class IncidentCommands(_Base):
         check_org(org)
         return self._get(Incident, Incident.create_id(org, incident))
 
+    @retried
     def open_incident(
         self,
         *,
@@ -53,6 +55,7 @@ class IncidentCommands(_Base):
         position = self._save(record)
         return {**self._incident_view(record), "position": position}
 
+    @retried
     def close_incident(
         self, *, org: str, incident: str, actor: str, resolution: str | None = None
     ) -> dict[str, Any]:

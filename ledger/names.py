@@ -10,6 +10,9 @@ from uuid import UUID, uuid5
 from ledger.errors import InvalidInputError
 
 #: The ordered environments every organization has.
+#: Roles, lowest first: each may do everything the ones before it may.
+ROLES: tuple[str, ...] = ("viewer", "editor", "deployer", "admin")
+
 ENVIRONMENTS: tuple[str, ...] = ("development", "staging", "production")
 
 NAMESPACE = UUID("9b0c1d3e-6a55-4b7e-8f5f-2f7d2a1c0e42")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import shlex
 from typing import TYPE_CHECKING, Any
 
+from ledger.retries import retried
 from ledger.config import resolve
 from ledger.content import Content
 from ledger.deployment import Deployment
@@ -33,6 +34,7 @@ class SafetyCommands(_Base):
         check_org(org)
         return effective(self._get(Policy, Policy.create_id(org)))
 
+    @retried
     def set_policy(self, *, org: str, name: str, value: str, actor: str) -> dict[str, Any]:
         check_org(org)
         parsed = parse_setting(name, value)
@@ -48,7 +50,7 @@ class SafetyCommands(_Base):
     def _content(self, script: Script, number: int) -> Content:
         version = script.get_version(number)
         assert version is not None
-        return Content(version["format"], version["content"])
+        return self.contents.get(script.org, script.id, version)
 
     def evaluate_gates(
         self, org: str, script: Script, number: int, environment: str, target: Deployment | None
@@ -97,7 +99,7 @@ class SafetyCommands(_Base):
         if ref == "draft":
             if script.draft is None:
                 raise NotFoundError(f"script {script.name!r} has no draft")
-            return "draft", None, Content(script.draft["format"], script.draft["content"])
+            return "draft", None, self.contents.get(script.org, script.id, script.draft)
         if ref in ENVIRONMENTS:
             deployment = self._deployment(org, script.name, ref)
             if deployment is None or deployment.current is None:

@@ -1,4 +1,9 @@
-"""The Script aggregate: one per org and script name, holding its draft and immutable versions."""
+"""The Script aggregate: one per org and script name, holding its draft and immutable versions.
+
+It keeps each version's metadata (number, sha256, format, label, note, author, time) and
+where its content lives, never the content itself (see ``ledger.contents``): class version
+2 dropped it, older snapshots are upcast on load, and older events still replay unchanged.
+"""
 
 from __future__ import annotations
 
@@ -16,6 +21,7 @@ class Script(Aggregate):
     """A script (workflow): one mutable draft and an append-only list of versions."""
 
     TOPIC = "revledger:Script"
+    class_version = 2
 
     class Created(Aggregate.Created):
         TOPIC = "revledger:Script.Created"
@@ -44,14 +50,15 @@ class Script(Aggregate):
     class DraftSaved(Event):
         TOPIC = "revledger:Script.DraftSaved"
         format: str
+        #: The content itself in events written before it moved to a ContentBlob; now None.
         content: Any
         content_sha256: str
 
         def apply(self, aggregate: Script) -> None:
             aggregate.draft = {
                 "format": self.format,
-                "content": self.content,
                 "content_sha256": self.content_sha256,
+                "content_at": None if self.content is None else self.originator_version,
                 "saved_at": self.timestamp,
                 "actor": self.actor,
             }
@@ -66,18 +73,33 @@ class Script(Aggregate):
         note: str | None
 
         def apply(self, aggregate: Script) -> None:
+            if self.content is not None:
+                content_at = self.originator_version
+            else:  # the content of the draft it was published from: where that is stored
+                draft = aggregate.draft or {}
+                same = draft.get("content_sha256") == self.content_sha256
+                content_at = draft.get("content_at") if same else None
             aggregate.versions.append(
                 {
                     "version": self.version,
                     "format": self.format,
-                    "content": self.content,
                     "content_sha256": self.content_sha256,
+                    "content_at": content_at,
                     "label": self.label,
                     "note": self.note,
                     "author": self.actor,
                     "published_at": self.timestamp,
                 }
             )
+
+    @staticmethod
+    def upcast_v1_v2(state: dict[str, Any]) -> None:
+        """A version-1 snapshot held every version's content: keep where to find it instead
+        (0: in one of the script's events up to the snapshot, found by its sha256)."""
+        for entry in [state.get("draft"), *state.get("versions", [])]:
+            if entry is not None:
+                entry.pop("content", None)
+                entry["content_at"] = 0
 
     # Commands -----------------------------------------------------------------
 
@@ -88,7 +110,7 @@ class Script(Aggregate):
             script=self.name,
             actor=actor,
             format=content.format,
-            content=content.data,
+            content=None,  # stored once, in a ContentBlob saved with this event
             content_sha256=content.sha256,
         )
 
@@ -108,7 +130,7 @@ class Script(Aggregate):
             actor=actor,
             version=number,
             format=self.draft["format"],
-            content=self.draft["content"],
+            content=None,
             content_sha256=self.draft["content_sha256"],
             label=label,
             note=note,

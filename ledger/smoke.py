@@ -79,7 +79,7 @@ class RunCommands(_Base):
         stored = script.get_version(number)
         assert stored is not None
         payload = {"script": name, "version": number, "environment": environment,
-                   "content": stored["content"], "config": config, "input": input}
+                   "content": self.contents.get(org, script.id, stored).data, "config": config, "input": input}
         input_bytes = json.dumps(input, sort_keys=True).encode("utf-8")
         run = Run(
             org=org, script=name, version=number, environment=environment, actor=actor,

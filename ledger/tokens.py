@@ -17,8 +17,7 @@ from eventsourcing.domain import Aggregate, event
 from ledger.errors import RefusedError
 from ledger.names import NAMESPACE, aggregate_id
 
-#: Roles, lowest first: each may do everything the ones before it may.
-ROLES: tuple[str, ...] = ("viewer", "editor", "deployer", "admin")
+from ledger.names import ROLES  # noqa: E402,F401 (re-exported)
 
 
 def token_hash(token: str) -> str:

@@ -79,7 +79,7 @@ class AuditView(TrackedView):
         for column in _JSON_COLUMNS:
             if row[column] is not None:
                 row[column] = json.dumps(row[column], sort_keys=True, separators=(",", ":"))
-        self.db.execute(
+        self.write(
             f"INSERT INTO audit ({', '.join(row)}) VALUES ({', '.join('?' for _ in row)})",
             list(row.values()),
         )

@@ -47,36 +47,68 @@ class PointersView(TrackedView):
             " (org, script, environment, valid_from, start_position)"
         )
 
+    _INSERT_INTERVAL = (
+        "INSERT INTO pointer_intervals (org, script, environment, version, valid_from,"
+        " start_position, kind, actor, time, reason, incident, valid_to, end_position)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    )
+    _CLOSE_INTERVAL = "UPDATE pointer_intervals SET valid_to = ?, end_position = ? WHERE start_position = ?"
+    _UPSERT_POINTER = (
+        "INSERT INTO pointers (org, script, environment, version, since, actor, kind, reason,"
+        " incident, position) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        " ON CONFLICT (org, script, environment) DO UPDATE SET version = excluded.version,"
+        " since = excluded.since, actor = excluded.actor, kind = excluded.kind,"
+        " reason = excluded.reason, incident = excluded.incident, position = excluded.position"
+    )
+
+    def begin_page(self) -> None:
+        super().begin_page()
+        #: This page's pointers (key -> row), new intervals (start -> row) and closed old ones.
+        self._pointers: dict[tuple[str, str, str], list[Any]] = {}
+        self._intervals: dict[int, list[Any]] = {}
+        self._closed: list[list[Any]] = []
+
+    def end_page(self) -> None:
+        if self._page_position is not None:
+            conn = self.db.conn
+            conn.executemany(self._CLOSE_INTERVAL, self._closed)
+            conn.executemany(self._INSERT_INTERVAL, list(self._intervals.values()))
+            conn.executemany(self._UPSERT_POINTER, list(self._pointers.values()))
+        super().end_page()
+
     def record_move(self, event: Deployment.Moved, position: int) -> None:
-        key = [event.org, event.script, event.environment]
+        key = (event.org, event.script, event.environment)
         moved_at = utc_text(event.timestamp)
-        current = self.db.execute(
-            "SELECT since, position FROM pointers WHERE org = ? AND script = ? AND environment = ?", key
-        ).fetchone()
+        paged = self._page_position is not None
+        buffered = self._pointers.get(key) if paged else None
+        if buffered is not None:
+            current = (buffered[4], buffered[9])
+        else:
+            current = self.db.execute(
+                "SELECT since, position FROM pointers WHERE org = ? AND script = ? AND environment = ?",
+                list(key),
+            ).fetchone()
         # Clocks of different writers can disagree: never let an interval start before the
         # one it replaces, so intervals of one pointer never overlap.
         valid_from = max(moved_at, current[0]) if current else moved_at
-        if current:  # close the open interval, found by its key: O(log n), however long the history
-            self.db.execute(
-                "UPDATE pointer_intervals SET valid_to = ?, end_position = ? WHERE start_position = ?",
-                [valid_from, position, current[1]],
-            )
-        row = [event.version, valid_from, event.actor, event.kind, event.reason, event.incident]
-        self.db.execute(
-            "INSERT INTO pointer_intervals (org, script, environment, version, valid_from,"
-            " start_position, kind, actor, time, reason, incident)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [*key, event.version, valid_from, position, event.kind, event.actor, moved_at,
-             event.reason, event.incident],
-        )
-        self.db.execute(
-            "INSERT INTO pointers (org, script, environment, version, since, actor, kind, reason,"
-            " incident, position) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-            " ON CONFLICT (org, script, environment) DO UPDATE SET version = excluded.version,"
-            " since = excluded.since, actor = excluded.actor, kind = excluded.kind,"
-            " reason = excluded.reason, incident = excluded.incident, position = excluded.position",
-            [*key, *row, position],
-        )
+        interval = [*key, event.version, valid_from, position, event.kind, event.actor, moved_at,
+                    event.reason, event.incident, None, None]
+        pointer = [*key, event.version, valid_from, event.actor, event.kind, event.reason,
+                   event.incident, position]
+        if not paged:
+            if current:  # close the open interval, found by its key: O(log n), however long the history
+                self.db.execute(self._CLOSE_INTERVAL, [valid_from, position, current[1]])
+            self.db.execute(self._INSERT_INTERVAL, interval)
+            self.db.execute(self._UPSERT_POINTER, pointer)
+            return
+        if current:
+            opened = self._intervals.get(current[1])
+            if opened is not None:  # opened in this page: close it before it is written
+                opened[11], opened[12] = valid_from, position
+            else:
+                self._closed.append([valid_from, position, current[1]])
+        self._intervals[position] = interval
+        self._pointers[key] = pointer
 
     # Queries -------------------------------------------------------------------
 
@@ -88,6 +120,15 @@ class PointersView(TrackedView):
             params.append(environment)
         order = "CASE environment WHEN 'development' THEN 0 WHEN 'staging' THEN 1 ELSE 2 END"
         return list(self.db.query(sql + f" ORDER BY script, {order}", params))
+
+    def versions_of(self, org: str, script: str) -> dict[str, int]:
+        """The version each environment of one script runs (environments never moved are absent)."""
+        return {
+            row[0]: row[1]
+            for row in self.db.execute(
+                "SELECT environment, version FROM pointers WHERE org = ? AND script = ?", [org, script]
+            )
+        }
 
     def interval_at(self, org: str, script: str, environment: str, instant: str) -> dict[str, Any] | None:
         rows = list(

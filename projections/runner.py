@@ -48,9 +48,15 @@ def catch_up(
                 topics=projection.topics,
                 inclusive_of_start=False,
             )
-            for notification in page:
-                event = app.mapper.to_domain_event(notification)
-                projection.process_event(event, Tracking(app.name, notification.id))
+            view.begin_page()
+            try:
+                for notification in page:
+                    event = app.mapper.to_domain_event(notification)
+                    projection.process_event(event, Tracking(app.name, notification.id))
+                view.end_page()
+            except BaseException:
+                view.abandon_page()
+                raise
             if len(page) < page_size:
                 # Nothing this projection follows remains before the head: move there.
                 last = page[-1].id if page else position

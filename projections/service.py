@@ -11,7 +11,7 @@ from eventsourcing.projection import Projection
 
 from ledger.application import Ledger
 from ledger.errors import InvalidInputError, NotFoundError
-from ledger.names import check_environment, check_org, check_script_name, did_you_mean
+from ledger.names import ENVIRONMENTS, check_environment, check_org, check_script_name, did_you_mean
 from ledger.times import check_window, utc_text
 from ledger.variables import Overlay, TenantVariables
 from ledger.views import ConfigView
@@ -97,6 +97,12 @@ class Projections:
                                  "reason", "incident", "position")}
             for row in self.pointers.view.current(org, environment)
         ]
+
+    def environments(self, *, org: str, name: str) -> dict[str, int | None]:
+        """The version each environment runs (None: never moved there), like ``Ledger.pointers``."""
+        self._check_script(org, name)
+        versions = self.pointers.view.versions_of(org, name)
+        return {environment: versions.get(environment) for environment in ENVIRONMENTS}
 
     def _check_script(self, org: str, name: str) -> None:
         check_org(org)

@@ -10,7 +10,7 @@ import sqlite3
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import sqlite_utils
 
@@ -70,7 +70,39 @@ class TrackedView(TrackingRecorder):
     def __init__(self, db: sqlite_utils.Database, name: str) -> None:
         self.db = db
         self.name = name
+        #: While a page is applied: the position reached so far, and rows not yet written.
+        self._page_position: dict[str, int | None] | None = None
+        self._page_rows: dict[str, list[list[Any]]] = {}
         self.create_tables()
+
+    # Pages: one catch-up page's rows and position, written together at its end ------------
+
+    def begin_page(self) -> None:
+        """Buffer the position (and rows given to ``write``) until ``end_page``; the caller
+        holds the transaction, so the page still lands atomically."""
+        self._page_position = {}
+        self._page_rows = {}
+
+    def write(self, sql: str, params: list[Any]) -> None:
+        """Insert a row now, or at the end of the page (one ``executemany`` per statement).
+        Only for rows that nothing in the same page reads back."""
+        if self._page_position is None:
+            self.db.execute(sql, params)
+        else:
+            self._page_rows.setdefault(sql, []).append(params)
+
+    def end_page(self) -> None:
+        pending, rows = self._page_position, self._page_rows
+        self._page_position, self._page_rows = None, {}
+        conn = self.db.conn
+        for sql, batch in rows.items():
+            conn.executemany(sql, batch)
+        for application_name, position in (pending or {}).items():
+            if position is not None:
+                self._write_tracking(application_name, position)
+
+    def abandon_page(self) -> None:
+        self._page_position, self._page_rows = None, {}
 
     def create_tables(self) -> None:  # pragma: no cover - every view defines its schema
         raise NotImplementedError
@@ -81,13 +113,21 @@ class TrackedView(TrackingRecorder):
             raise IntegrityError(
                 f"{self.name} already applied notification {tracking.notification_id} (at {current})"
             )
+        if self._page_position is not None:
+            self._page_position[tracking.application_name] = tracking.notification_id
+            return
+        self._write_tracking(tracking.application_name, tracking.notification_id)
+
+    def _write_tracking(self, application_name: str, notification_id: int) -> None:
         self.db.execute(
             "INSERT INTO tracking (view, application_name, notification_id) VALUES (?, ?, ?)"
             " ON CONFLICT (view, application_name) DO UPDATE SET notification_id = excluded.notification_id",
-            [self.name, tracking.application_name, tracking.notification_id],
+            [self.name, application_name, notification_id],
         )
 
     def max_tracking_id(self, application_name: str) -> int | None:
+        if self._page_position and self._page_position.get(application_name) is not None:
+            return self._page_position[application_name]
         row = self.db.execute(
             "SELECT notification_id FROM tracking WHERE view = ? AND application_name = ?",
             [self.name, application_name],

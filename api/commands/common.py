@@ -5,12 +5,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from api.output import Output, render
-from api.settings import Settings
+
+if TYPE_CHECKING:
+    from api.settings import Settings
 
 OrgOpt = Annotated[
     str | None,
@@ -87,6 +89,8 @@ def use_database_url(url: str | None) -> None:
 
 
 def invocation(org: str | None = None, actor: str | None = None) -> Invocation:
+    from api.settings import Settings
+
     overrides = {k: v for k, v in {"server": _server_option, "database_url": _database_url_option}.items() if v}
     settings = Settings(**overrides)
     if actor and settings.server:

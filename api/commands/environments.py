@@ -8,7 +8,7 @@ import typer
 
 from api.commands.common import ActorOpt, OrgOpt, OutputOpt, emit, invocation, parse_version
 from api.output import Output
-from ledger.application import UNSET
+from ledger.unset import UNSET
 
 MOVE_COLUMNS = ["script", "environment", "version", "previous_version", "changed", "reason", "actor", "time"]
 

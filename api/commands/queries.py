@@ -78,7 +78,20 @@ def status(environment: EnvOpt = None, org: OrgOpt = None, output: OutputOpt = O
     Example: revledger status --environment production
     """
     inv = invocation(org)
-    emit(read_models(inv).current(org=inv.org, environment=environment), output, columns=STATUS_COLUMNS)
+    rows = read_models(inv).current(org=inv.org, environment=environment)
+    emit(rows, output, columns=STATUS_COLUMNS, message=_last_checkpoint(inv))
+
+
+def _last_checkpoint(inv: Any) -> str | None:
+    """The last signed checkpoint, for people (table output)."""
+    if inv.remote or inv.settings.signing_key_file is None:
+        return None  # checkpointing is off: the output stays as it always was
+    from api.services import verifiable_log
+
+    latest = verifiable_log(inv.ledger).latest()
+    if latest is None:
+        return "Last checkpoint: none signed yet."
+    return f"Last checkpoint: {latest['size']} events, signed {latest['time']}."
 
 
 def _describe(answer: dict[str, Any]) -> str:

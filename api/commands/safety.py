@@ -14,7 +14,7 @@ import typer
 from api.commands.common import ActorOpt, OrgOpt, OutputOpt, emit, invocation, parse_version
 from api.output import Output
 from ledger.errors import InvalidInputError
-from ledger.policy import SETTINGS
+from ledger.policy_settings import SETTINGS
 
 policy_app = typer.Typer(help="Promotion gates and the runner, per organization.", no_args_is_help=True)
 runs_app = typer.Typer(help="Recorded smoke runs.", no_args_is_help=True)

@@ -8,7 +8,7 @@ import typer
 
 from api.commands.common import ActorOpt, OrgOpt, OutputOpt, emit, invocation
 from api.output import Output
-from ledger.tokens import ROLES
+from ledger.names import ROLES
 
 token_app = typer.Typer(help="API tokens for the HTTP API (only their hashes are stored).", no_args_is_help=True)
 

@@ -41,9 +41,9 @@ EnvQuery = Annotated[str | None, Query(description="development, staging or prod
     "/scripts/{name}/environments", response_model=EnvironmentsPublic,
     summary="The version each environment runs", responses=problems(404),
 )
-async def environments(name: NamePath, caller: ViewerDep, services: ServicesDep) -> Any:
-    script = await services.read(services.ledger.get_script, org=caller.org, name=name)
-    return {"script": script.name, "environments": script.environments}
+async def environments(name: NamePath, caller: ViewerDep, projections: ProjectionsDep, services: ServicesDep) -> Any:
+    found = await services.read(lambda: projections().environments(org=caller.org, name=name))
+    return {"script": name, "environments": found}
 
 
 @router.post(

@@ -59,6 +59,12 @@ async def ready(request: Request, services: ServicesDep) -> Any:
         head, lag, position = await services.read(probe)
     except (PersistenceError, OSError) as error:
         return problem_response(problem(503, f"the event store does not answer: {error}"))
+    verdict = services.log.verdict
+    if verdict is not None and not verdict.ok:
+        return problem_response(problem(
+            503, f"the event store failed verification at position {verdict.first_bad_position}: "
+            f"{verdict.reason}", first_bad_position=verdict.first_bad_position, reason=verdict.reason,
+        ))
     watch = request.app.state.__dict__.setdefault("lag_watch", LagWatch())
     waited = watch.seconds_behind(head, head - lag)
     settings = services.settings
@@ -71,5 +77,8 @@ async def ready(request: Request, services: ServicesDep) -> Any:
             503, f"the read models are {lag} events behind the log, for {waited:.1f} s "
             f"(more than {settings.ready_max_lag_seconds:g} s)",
             head=head, projections_lag=lag, position=position))
+    latest = await services.read(services.log.latest)
+    checkpoint = None if latest is None else {"size": latest["size"], "time": latest["time"]}
     return {"status": "ready", "head": head, "projections_lag": lag, "position": position,
-            "backend": services.settings.backend, "lag_seconds": round(waited, 3)}
+            "backend": services.settings.backend, "lag_seconds": round(waited, 3), "checkpoint": checkpoint,
+            "verified": None if verdict is None else verdict.ok}

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import sqlite3
 
+import pytest
+
 from tests.conftest import Cli
 from tests.e2e.test_api_hardening import alias_bomb, damage
 
@@ -30,6 +32,7 @@ def test_a_lone_surrogate_escaped_in_a_json_draft_is_refused(cli: Cli) -> None:
     assert "surrogate" in cli.fails("draft", "save", "svc", "-f", cli.write("s.json", '{"k": "\\udfff"}'))
 
 
+@pytest.mark.sqlite_only  # it damages the SQLite file itself
 def test_a_missing_event_mid_history_is_one_line_naming_the_script(cli: Cli) -> None:
     cli.given_script("svc", versions=3)
     damage(cli.home / "ledger.db", "svc")

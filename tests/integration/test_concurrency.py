@@ -52,7 +52,7 @@ def home(tmp_path: Path) -> Path:
 
 
 def run_cli_concurrently(
-    home: Path, commands: list[list[str]]
+    home: Path, commands: list[list[str]], timeout: float = TIMEOUT
 ) -> list[subprocess.CompletedProcess[str]]:
     """Start every ``revledger`` command at once as its own process and wait for all of them."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("REVLEDGER_")}
@@ -70,7 +70,7 @@ def run_cli_concurrently(
     ]
     results = []
     for process in processes:
-        stdout, stderr = process.communicate(timeout=TIMEOUT)
+        stdout, stderr = process.communicate(timeout=timeout)
         results.append(
             subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr)
         )
@@ -224,3 +224,44 @@ def test_application_instances_in_racing_processes_never_lose_a_promotion(home: 
     assert sorted((p, e.version, e.previous_version) for p, e in promotions) == sorted(accepted)
     assert_chain_is_unbroken(promotions)
     assert pointer(home, ENVIRONMENT) == promotions[-1][1].version
+
+
+# Issue 11: a conflict only when the caller asked for a check ------------------------------
+
+
+def test_eight_env_sets_on_different_keys_started_at_once_all_succeed(home: Path) -> None:
+    keys = [f"OPTION_{i}" for i in range(8)]
+
+    # Eight interpreters starting at once on a busy 2-core machine: give them time.
+    results = run_cli_concurrently(
+        home, [["env", "set", key, f"value-{key}"] for key in keys], timeout=8 * TIMEOUT
+    )
+
+    assert [r.returncode for r in results] == [0] * 8, [r.stderr for r in results]
+    app = Ledger(env=store_env(home))
+    try:
+        listed = {v.key: v.value for v in app.list_variables(org=ORG, environment=None)}
+    finally:
+        app.close()
+    assert listed == {key: f"value-{key}" for key in keys}
+
+
+def test_racing_promotions_without_expectation_all_succeed_while_racing_cas_ones_still_refuse(
+    home: Path,
+) -> None:
+    blind = [["promote", "svc", "--version", str(v), "--to", "development"] for v in (1, 2, 3, 4)]
+    checked = [
+        ["promote", "svc", "--version", str(v), "--to", "staging", "--expect-current", "none"]
+        for v in (1, 2, 3, 4)
+    ]
+
+    results = run_cli_concurrently(home, blind + checked, timeout=8 * TIMEOUT)
+
+    assert [r.returncode for r in results[:4]] == [0, 0, 0, 0], [r.stderr for r in results[:4]]
+    promotions = promotions_in_log(home, "development")
+    assert len(promotions) == len({json.loads(r.stdout)["position"] for r in results[:4]})
+    assert_chain_is_unbroken(promotions)
+    cas = results[4:]
+    assert [r.returncode for r in cas].count(0) == 1, [(r.returncode, r.stderr) for r in cas]
+    for loser in (r for r in cas if r.returncode != 0):
+        assert_refused_as_conflict(loser)

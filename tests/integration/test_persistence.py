@@ -144,4 +144,5 @@ def test_the_log_only_grows(open_ledger: Callable[[], Ledger]) -> None:
         for n in app.recorder.select_notifications(start=1, limit=1000)
     ]
     assert after[: len(snapshot)] == snapshot
-    assert len(after) == len(snapshot) + 3
+    # Draft (and its new ContentBlob), version, move: appended, nothing rewritten.
+    assert len(after) == len(snapshot) + 4

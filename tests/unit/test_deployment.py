@@ -20,7 +20,7 @@ def test_a_new_pointer_is_unset() -> None:
     deployment = deployment_through()
 
     assert deployment.current is None
-    assert deployment.moves == []
+    assert (deployment.previous, deployment.active, deployment.quarantined) == (None, {}, [])
 
 
 def test_promoting_moves_the_pointer_and_records_the_previous_version() -> None:
@@ -165,3 +165,34 @@ def test_deployment_ids_differ_per_environment_script_and_org() -> None:
         Deployment.create_id("other", "svc", "production"),
     }
     assert len(ids) == 4
+
+
+def test_a_pointer_keeps_the_same_state_however_many_times_it_moves() -> None:
+    deployment = deployment_through(*([1, 2] * 500), 3)
+
+    assert deployment.current == 3
+    assert deployment.previous == 2
+    assert sorted(deployment.active) == ["1", "2", "3"]
+    assert deployment.rollback_target(0) == 2
+    since, until = deployment.last_active(2)
+    assert since is not None and until == deployment.last_active(3)[0]
+    assert deployment.last_active(3)[1] is None
+
+
+def test_a_snapshot_taken_before_moves_were_dropped_is_upcast_to_the_same_answers() -> None:
+    deployment = deployment_through(1, 2, 1, 3)
+    deployment.rollback(1, actor="carol")
+    events = deployment.collect_events()
+    moves = [
+        {"kind": "rollback" if isinstance(e, Deployment.RolledBack) else "promote",
+         "version": e.version, "previous_version": e.previous_version, "actor": e.actor, "at": e.timestamp}
+        for e in events if isinstance(e, Deployment.Moved)
+    ]
+    state = {"org": "acme", "script": "svc", "environment": "production", "current": 1,
+             "moves": moves, "quarantined": [3]}
+
+    Deployment.upcast_v1_v2(state)
+
+    assert "moves" not in state
+    assert state["previous"] == deployment.previous == 3
+    assert state["active"] == deployment.active

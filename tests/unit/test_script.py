@@ -51,7 +51,11 @@ def test_versions_are_numbered_one_two_three_in_publishing_order() -> None:
 
     assert numbers == [1, 2, 3]
     assert [v["version"] for v in script.versions] == [1, 2, 3]
-    assert [v["content"] for v in script.versions] == [{"v": 1}, {"v": 2}, {"v": 3}]
+    assert [v["content_sha256"] for v in script.versions] == [
+        from_value({"v": n}, "json").sha256 for n in (1, 2, 3)
+    ]
+    # The aggregate holds no content: that is stored once, in a ContentBlob.
+    assert all("content" not in v for v in script.versions)
 
 
 def test_a_published_version_records_label_note_author_hash_and_time() -> None:
