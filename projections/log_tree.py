@@ -18,6 +18,7 @@ from typing import Any
 
 from eventsourcing.application import Application
 
+from ledger.files import private_file
 from ledger.canonical import canonical_line, decode_state
 from ledger.checkpoints import Checkpointer
 from ledger.errors import InvalidInputError
@@ -44,6 +45,7 @@ class LogTree:
     """The tree of one ledger's log, in its own SQLite file."""
 
     def __init__(self, path: str | Path) -> None:
+        private_file(path)  # owner-only, like every file of the data directory (and its -wal/-shm)
         self.db = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False, timeout=30)
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")  # rebuildable; the witness file is fsynced

@@ -82,7 +82,7 @@ def test_the_data_directory_is_owner_only(leaky: Cli) -> None:
     leaky("run", "svc", "--version", "1", "--env")
     leaky.ok("audit")
     found = list(leaky.home.rglob("*"))
-    assert any(p.name == "ledger.db" for p in found)
+    assert any(p.name == "projections.db" for p in found)  # (ledger.db too, on SQLite)
     for path in [leaky.home, *found]:
         mode = stat.S_IMODE(path.lstat().st_mode)
         assert mode & 0o077 == 0, (path, oct(mode))
