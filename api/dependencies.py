@@ -129,8 +129,6 @@ class Services:
 
     def close(self) -> None:
         self.writer.shutdown()
-
-        self.writer.shutdown(wait=True)
         self.verifier.shutdown(wait=True)
         self.log.close()
         self.ledger.close()

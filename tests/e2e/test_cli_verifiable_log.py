@@ -82,11 +82,12 @@ def test_verify_exits_1_naming_the_first_bad_position(cli: Any, signed: dict[str
     assert table.exit_code == 1 and "FAILED at position 4" in table.stdout
 
 
+@pytest.mark.sqlite_only  # it edits the SQLite file itself
 def test_verify_store_finds_an_edited_event_and_status_shows_the_last_checkpoint(
     cli: Any, signed: dict[str, Path]
 ) -> None:
     assert cli.json("verify", "--store")["ok"] is True
-    status = cli.ok("status").stdout
+    status = cli.ok("status", "--org", "acme").stdout
     assert "Last checkpoint:" in status
     db = sqlite3.connect(cli.home / "ledger.db", isolation_level=None)
     db.execute("DROP TRIGGER stored_events_refuse_update")

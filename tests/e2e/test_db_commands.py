@@ -151,7 +151,12 @@ def test_db_copy_of_the_legacy_fixture_store_gives_every_recorded_answer_on_post
     monkeypatch.setenv("REVLEDGER_DATABASE_URL", empty_database)
     answers = ask(FIXTURE, tmp_path / "home")  # a new home: read models rebuilt from PostgreSQL
     expected = json.loads((FIXTURE / "answers.json").read_text())
-    differing = [a["args"] for a, e in zip(answers, expected, strict=True) if a != e]
+    from tests.integration.test_legacy_store import same_answer
+
+    # The audit table holds this run's own `logs import` row (an event since issue 10, with this
+    # run's time and position), so it is left out here; the JSON audit is compared without it.
+    differing = [a["args"] for a, e in zip(answers, expected, strict=True)
+                 if not same_answer(a, e) and a["args"] != ["audit", "-o", "table"]]
     assert differing == []
 
 
