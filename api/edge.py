@@ -15,7 +15,9 @@ from api.problems import ledger_problem, problem, problem_response
 from ledger.access import UnauthenticatedError
 
 #: Paths served without a token (liveness, readiness and the API's own documentation).
-PUBLIC_PATHS = ("/health", "/ready", "/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc")
+PUBLIC_PATHS = (
+    "/health", "/ready", "/v1/scriptum/health", "/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc",
+)
 
 
 METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")

@@ -47,7 +47,10 @@ def test_a_store_written_by_earlier_code_answers_every_query_as_it_did_then(tmp_
     expected = json.loads((FIXTURE / "answers.json").read_text())
     answers = ask(FIXTURE, tmp_path / "home")
     assert [a["args"] for a in answers] == [e["args"] for e in expected]
-    differing = [a for a, e in zip(answers, expected, strict=True) if not same_answer(a, e)]
+    # The audit table shows this run's own `logs import` row (an event since issue 10, with this
+    # run's time): it is left out; the JSON audit, which drops that row, is compared.
+    differing = [a for a, e in zip(answers, expected, strict=True)
+                 if not same_answer(a, e) and a["args"] != ["audit", "-o", "table"]]
     assert differing == []
 
 
