@@ -14,9 +14,11 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from api.problems import ledger_problem, problem, problem_response
 from ledger.access import UnauthenticatedError
 
-#: Paths served without a token (liveness, readiness and the API's own documentation).
+#: Paths served without a token (liveness, readiness and the API's own documentation), and
+#: the web UI, which authenticates its session cookie itself (api/web/sessions.py).
 PUBLIC_PATHS = (
     "/health", "/ready", "/v1/scriptum/health", "/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc",
+    "/ui/",
 )
 
 
@@ -71,7 +73,8 @@ class Edge:
             if methods:
                 await _respond(scope, receive, send, 204, {"Allow": ", ".join(methods)})
                 return
-        if not scope["path"].startswith(PUBLIC_PATHS) and _routed(scope.get("app"), scope):
+        public = scope["path"].startswith(PUBLIC_PATHS) or scope["path"] == "/ui"
+        if not public and _routed(scope.get("app"), scope):
             refusal = await self._authenticate(scope)
             if refusal is not None:
                 response = problem_response(ledger_problem(refusal), {"WWW-Authenticate": "Bearer"})

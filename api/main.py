@@ -27,6 +27,7 @@ from api.routers import (
     transparency,
 )
 from api.services import serving
+from api.web import router as web_ui
 from api.settings import Settings, get_settings
 from projections.wakeups import LogWakeups
 
@@ -154,6 +155,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for module in (health, scripts, environments, diffs, config, audit, tokens, logs, incidents, reports,
                    scriptum, transparency):
         app.include_router(module.router)
+    app.include_router(web_ui, include_in_schema=False)  # /ui: the web UI (docs/web-ui.md)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app
 
