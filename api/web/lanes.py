@@ -29,6 +29,9 @@ class Band:
     width: float
     colour: str
     quarantined: bool = False
+    #: Whether the number is drawn in the band (not when it would overprint its neighbour's;
+    #: the band's title and the page's tables carry it then).
+    labelled: bool = True
 
     @property
     def text(self) -> str:
@@ -46,6 +49,7 @@ class Marker:
     reason: str | None
     incident: str | None
     override: bool
+    labelled: bool = True
 
     @property
     def text(self) -> str:
@@ -131,9 +135,32 @@ def draw(history: list[dict[str, Any]], now: datetime, created: datetime | None 
                 x=x0, actor=move.get("actor"), reason=move.get("reason"), incident=move.get("incident"),
                 override=bool(move.get("override")),
             ))
+    _declutter(lanes)
     for i in range(6):
         moment = lanes.since + (lanes.until - lanes.since) * i / 5
         lanes.ticks.append((lanes.x(moment), moment.isoformat()))
     if cursor is not None:
         lanes.cursor = lanes.x(cursor)
     return lanes
+
+
+def _declutter(lanes: Lanes, room: float = 26, marker_room: float = 48) -> None:
+    """Keep a label only where it does not overprint the previous one in its lane."""
+    for environment in lanes.environments:
+        last = -1e9
+        for band in (b for b in lanes.bands if b.environment == environment):
+            band.labelled = band.x - last >= room and band.width >= 12
+            if band.labelled:
+                last = band.x
+        # A still-running band's label always shows (what runs now), moving its neighbour's.
+        running = [b for b in lanes.bands if b.environment == environment]
+        if running and not running[-1].labelled:
+            running[-1].labelled = True
+            for band in running[:-1]:
+                if running[-1].x - band.x < room:
+                    band.labelled = False
+        last = -1e9
+        for marker in (m for m in lanes.markers if m.environment == environment):
+            marker.labelled = marker.x - last >= marker_room
+            if marker.labelled:
+                last = marker.x
