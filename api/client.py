@@ -24,7 +24,7 @@ import httpx
 
 from api.problems import error_class
 from ledger.access import IssuedTokenView, TokenView
-from ledger.application import UNSET
+from ledger.unset import UNSET
 from ledger.content import Content
 from ledger.errors import LedgerError
 from ledger.views import (

@@ -1,4 +1,4 @@
-"""API tokens and roles: the Ledger's access commands.
+"""API tokens and roles: the ledger's access commands (:class:`Access`).
 
 A token is shown once, when issued; the store keeps only what its sha256 derives (the id
 of its ``ApiToken``), so a leaked database does not leak usable tokens.
@@ -11,9 +11,9 @@ import secrets
 from dataclasses import dataclass
 from functools import cached_property
 from datetime import datetime
-from typing import TYPE_CHECKING
 from uuid import UUID
 
+from ledger.aggregates import Aggregates
 from ledger.retries import retried
 from ledger.errors import AlreadyExistsError, InvalidInputError, LedgerError, NotFoundError
 from ledger.names import check_org
@@ -21,10 +21,6 @@ from ledger.token_check import TokenCheck
 from ledger.tokens import ROLES, ApiToken, TokenDirectory, token_hash
 from ledger.views import View
 
-if TYPE_CHECKING:
-    from ledger.application import Ledger as _Base
-else:
-    _Base = object
 
 TOKEN_PREFIX = "rl_"
 _TOKEN_NAME = re.compile(r"[a-z0-9][a-z0-9._-]{0,62}")
@@ -109,12 +105,15 @@ class IssuedTokenView(View):
     token: str
 
 
-class AccessCommands(_Base):
-    """Mixed into :class:`ledger.application.Ledger`."""
+class Access:
+    """Issuing, listing and revoking tokens, and who a token stands for."""
+
+    def __init__(self, store: Aggregates) -> None:
+        self.store = store
 
     def _directory(self, org: str) -> TokenDirectory | None:
         check_org(org)
-        return self._get(TokenDirectory, TokenDirectory.create_id(org))
+        return self.store.get(TokenDirectory, TokenDirectory.create_id(org))
 
     @retried
     def issue_token(self, *, org: str, name: str, role: str, actor: str) -> IssuedTokenView:
@@ -126,7 +125,7 @@ class AccessCommands(_Base):
         secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
         token = ApiToken.issue(token_hash(secret), org=org, name=name, role=role, actor=actor)
         directory.add(token, actor=actor)
-        self._save(token, directory)
+        self.store.save(token, directory)
         return IssuedTokenView(name=name, org=org, role=role, token=secret)
 
     def list_tokens(self, *, org: str) -> list[TokenView]:
@@ -147,11 +146,11 @@ class AccessCommands(_Base):
         entry = directory.entry(name) if directory else None
         if directory is None or entry is None:
             raise NotFoundError(f"no token {name!r} in {org!r}")
-        token = self._get(ApiToken, UUID(entry["token_id"]))
+        token = self.store.get(ApiToken, UUID(entry["token_id"]))
         assert token is not None
         token.revoke(actor=actor)
         directory.remove(name, actor=actor)
-        self._save(token, directory)
+        self.store.save(token, directory)
         return TokenView(
             name=name, org=org, role=entry["role"],
             created_at=entry["created_at"], created_by=entry["created_by"],
@@ -169,7 +168,7 @@ class AccessCommands(_Base):
 
     @cached_property
     def token_check(self) -> TokenCheck:
-        return TokenCheck(self.recorder, self.mapper)
+        return TokenCheck(self.store.app.recorder, self.store.app.mapper)
 
     def has_active_tokens(self) -> bool:
         """Whether any organization has a token that is not revoked (scans the log once)."""
@@ -177,7 +176,7 @@ class AccessCommands(_Base):
         active: set[object] = set()
         start = 0
         while True:
-            page = self.recorder.select_notifications(
+            page = self.store.app.recorder.select_notifications(
                 start=start, limit=500, topics=topics, inclusive_of_start=False
             )
             for notification in page:

@@ -1,4 +1,4 @@
-"""Tenant variables, script overlays and effective configuration: the Ledger's config commands."""
+"""Tenant variables, script overlays and effective configuration: the ledger's configuration commands (:class:`Configuration`)."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import dataclasses
 
 from dataclasses import replace
 from datetime import datetime
-from typing import TYPE_CHECKING
 
+from ledger.aggregates import Aggregates
 from ledger.retries import retried
 from ledger.config import fingerprint, looks_secret, resolve, shown
 from ledger.envfile import parse_dotenv
@@ -16,25 +16,24 @@ from ledger.names import check_environment, check_org, check_scope, check_variab
 from ledger.variables import Overlay, TenantVariables
 from ledger.views import ConfigView, ImportView, OverlayView, VariableView
 
-if TYPE_CHECKING:
-    from ledger.application import Ledger as _Base
-else:
-    _Base = object
 
 
 def _scope_name(environment: str | None) -> str:
     return "the base scope" if environment is None else environment
 
 
-class ConfigurationCommands(_Base):
-    """Mixed into :class:`ledger.application.Ledger`."""
+class Configuration:
+    """Tenant variables, script overlays and the configuration they resolve to."""
+
+    def __init__(self, store: Aggregates) -> None:
+        self.store = store
 
     def _tenant(self, org: str) -> TenantVariables | None:
         check_org(org)
-        return self._get(TenantVariables, TenantVariables.create_id(org))
+        return self.store.get(TenantVariables, TenantVariables.create_id(org))
 
     def _overlay(self, org: str, name: str) -> Overlay | None:
-        return self._get(Overlay, Overlay.create_id(org, name))
+        return self.store.get(Overlay, Overlay.create_id(org, name))
 
     def _variable_view(
         self, tenant: TenantVariables, key: str, environment: str | None, reveal: bool
@@ -64,11 +63,11 @@ class ConfigurationCommands(_Base):
     ) -> VariableView:
         check_scope(environment)
         check_variable_name(key)
-        tenant = self._tenant(org) or TenantVariables(org=org)
+        tenant = self.store.tenant(org) or TenantVariables(org=org)
         # Once a key is secret it stays secret: a later plain `set` must not expose it.
         is_secret = secret or tenant.is_marked_secret(key)
         tenant.set_values(environment, {key: value}, [key] if is_secret else [], actor=actor)
-        self._save(tenant)
+        self.store.save(tenant)
         return self._variable_view(tenant, key, environment, reveal=False)
 
     def get_variable(
@@ -76,7 +75,7 @@ class ConfigurationCommands(_Base):
     ) -> VariableView:
         check_scope(environment)
         check_variable_name(key)
-        tenant = self._tenant(org)
+        tenant = self.store.tenant(org)
         if tenant is None or key not in tenant.scope(environment):
             raise NotFoundError(f"no variable {key!r} in {_scope_name(environment)}")
         return self._variable_view(tenant, key, environment, reveal)
@@ -85,7 +84,7 @@ class ConfigurationCommands(_Base):
         self, *, org: str, environment: str | None = None, reveal: bool = False
     ) -> list[VariableView]:
         check_scope(environment)
-        tenant = self._tenant(org)
+        tenant = self.store.tenant(org)
         if tenant is None:
             return []
         return [
@@ -98,10 +97,10 @@ class ConfigurationCommands(_Base):
         self, *, org: str, key: str, actor: str, environment: str | None = None
     ) -> VariableView:
         view = self.get_variable(org=org, key=key, environment=environment)
-        tenant = self._tenant(org)
+        tenant = self.store.tenant(org)
         assert tenant is not None
         tenant.delete_keys(environment, [key], actor=actor)
-        self._save(tenant)
+        self.store.save(tenant)
         return view
 
     @retried
@@ -116,7 +115,7 @@ class ConfigurationCommands(_Base):
     ) -> ImportView:
         check_scope(environment)
         values = parse_dotenv(text, source=source)
-        tenant = self._tenant(org) or TenantVariables(org=org)
+        tenant = self.store.tenant(org) or TenantVariables(org=org)
         current = tenant.scope(environment)
         added = [k for k in values if k not in current]
         changed = [k for k in values if k in current and current[k]["value"] != values[k]]
@@ -125,7 +124,7 @@ class ConfigurationCommands(_Base):
         if added or changed:
             secrets = [k for k in values if tenant.is_marked_secret(k)]
             tenant.set_values(environment, values, secrets, actor=actor, source=source)
-            position = self._save(tenant)
+            position = self.store.save(tenant)
         return ImportView(
             environment=environment,
             added=len(added),
@@ -141,7 +140,7 @@ class ConfigurationCommands(_Base):
         self, *, org: str, name: str, environment: str | None = None, reveal: bool = False
     ) -> OverlayView:
         check_scope(environment)
-        self._script(org, name)
+        self.store.script(org, name)
         return self._overlay_view(org, name, environment, reveal)
 
     def _overlay_view(
@@ -154,8 +153,8 @@ class ConfigurationCommands(_Base):
         deleted: list[str] | None = None,
         position: int | None = None,
     ) -> OverlayView:
-        overlay = self._overlay(org, name)
-        tenant = self._tenant(org)
+        overlay = self.store.overlay(org, name)
+        tenant = self.store.tenant(org)
         values = overlay.scope(environment) if overlay else {}
         variables = {}
         for key in sorted(values):
@@ -195,8 +194,8 @@ class ConfigurationCommands(_Base):
         both = sorted(set(set_) & set(delete))
         if both:
             raise InvalidInputError(f"keys both set and deleted: {', '.join(both)}")
-        self._script(org, name)
-        overlay = self._overlay(org, name) or Overlay(org=org, script=name)
+        self.store.script(org, name)
+        overlay = self.store.overlay(org, name) or Overlay(org=org, script=name)
         # Deleting a key that is not there is not an error (the update can be re-run): it is
         # reported under ``not_present``, and only the keys that are there are deleted.
         present = overlay.scope(environment)
@@ -205,7 +204,7 @@ class ConfigurationCommands(_Base):
         position = None
         if set_ or delete:
             overlay.update(environment, set_, delete, actor=actor)
-            position = self._save(overlay)
+            position = self.store.save(overlay)
         view = self._overlay_view(
             org, name, environment, False, sorted(set_), sorted(delete), position
         )
@@ -226,16 +225,16 @@ class ConfigurationCommands(_Base):
         """Effective config now or, given the aggregates' ``versions`` at instant ``at``
         (None: it did not exist yet), as it was then."""
         check_environment(environment)
-        self._script(org, name)
+        self.store.script(org, name)
         if versions is None:
-            tenant, overlay = self._tenant(org), self._overlay(org, name)
+            tenant, overlay = self.store.tenant(org), self.store.overlay(org, name)
         else:
-            tenant = self._get_at(TenantVariables, TenantVariables.create_id(org), versions[0])
-            overlay = self._get_at(Overlay, Overlay.create_id(org, name), versions[1])
+            tenant = self.store.get_at(TenantVariables, TenantVariables.create_id(org), versions[0])
+            overlay = self.store.get_at(Overlay, Overlay.create_id(org, name), versions[1])
         resolved = resolve(tenant, overlay, environment)
         if versions is not None:
             # A key marked secret later stays secret when looking back: secrecy is sticky.
-            now = self._tenant(org)
+            now = self.store.tenant(org)
             resolved = {
                 key: replace(var, secret=var.secret or bool(now and now.is_marked_secret(key)))
                 for key, var in resolved.items()

@@ -1,7 +1,7 @@
 """Keyed commands: the first response to an ``Idempotency-Key``, recorded in the same
 SQLite transaction as the events the command produced.
 
-An interface runs a keyed command inside :meth:`IdempotencyCommands.transaction`: every
+An interface runs a keyed command inside :meth:`Responses.transaction`: every
 event the command saves, and the response recorded with :meth:`record_response`, commit
 together or not at all. So after any crash either nothing happened (a retry runs the
 command) or both did (a retry gets the first response). Several commands may share one
@@ -21,15 +21,12 @@ from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from itertools import count
-from typing import TYPE_CHECKING, Any, ContextManager
+from typing import Any, ContextManager
+from uuid import UUID
 
 from eventsourcing import persistence
+from eventsourcing.application import Application
 from eventsourcing.sqlite import SQLiteCursor, SQLiteDatastore
-
-if TYPE_CHECKING:
-    from ledger.application import Ledger as _Base
-else:
-    _Base = object
 
 TABLE = "revledger_responses"
 _savepoints = count(1)
@@ -111,17 +108,21 @@ def _translated() -> Iterator[None]:
         raise persistence.DatabaseError(e) from e
 
 
-class IdempotencyCommands(_Base):
-    """Mixed into :class:`ledger.application.Ledger`."""
+class Responses:
+    """The recorded first responses of keyed commands, next to one application's events."""
+
+    def __init__(self, app: Application[UUID]) -> None:
+        self.app = app
+        self._responses_ready = False
 
     @property
     def _holding(self) -> HoldingDatastore | None:
-        datastore = getattr(self.factory, "datastore", None)
+        datastore = getattr(self.app.factory, "datastore", None)
         return datastore if isinstance(datastore, HoldingDatastore) else None
 
     def _ensure_responses_table(self) -> None:
         holding = self._holding
-        if holding is None or getattr(self, "_responses_ready", False):
+        if holding is None or self._responses_ready:
             return
         with holding.transaction(commit=True) as c:
             c.execute(

@@ -7,16 +7,13 @@ to record its response with.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from eventsourcing.domain import Aggregate, event
 
+from ledger.aggregates import Aggregates
 from ledger.names import check_org
 
-if TYPE_CHECKING:
-    from ledger.application import Ledger as _Base
-else:
-    _Base = object
 
 
 class LogImport(Aggregate):
@@ -43,13 +40,16 @@ class LogImport(Aggregate):
         self.batch = batch
 
 
-class LogImportCommands(_Base):
-    """Mixed into :class:`ledger.application.Ledger`."""
+class LogImports:
+    """Recording log imports in the event log."""
+
+    def __init__(self, store: Aggregates) -> None:
+        self.store = store
 
     def record_log_import(self, *, org: str, actor: str, summary: dict[str, Any]) -> dict[str, Any]:
         """Record an import's summary (as ``Logs.import_*`` returned it); returns it with its position."""
         check_org(org)
         fields = {k: summary.get(k) for k in ("source", "imported", "duplicates", "first", "last", "batch")}
         record = LogImport(org=org, actor=actor, scripts=sorted(summary.get("scripts") or []), **fields)
-        position = self._save(record)
+        position = self.store.save(record)
         return {**summary, "position": position}

@@ -1,10 +1,11 @@
-"""Safe promotion: policy, gates, diffs and dry-run plans. Mixed into the Ledger."""
+"""Safe promotion: policy, gates, diffs and dry-run plans (:class:`Safety`)."""
 
 from __future__ import annotations
 
 import shlex
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from ledger.aggregates import Aggregates
 from ledger.retries import retried
 from ledger.config import resolve
 from ledger.content import Content
@@ -17,32 +18,31 @@ from ledger.policy import Policy, effective, parse_setting
 from ledger.runs import SmokeHistory
 from ledger.script import Script
 
-if TYPE_CHECKING:
-    from ledger.application import Ledger as _Base
-else:
-    _Base = object
 
 DIFF_VIEWS = ("blocks", "code")
 
 
-class SafetyCommands(_Base):
-    """Mixed into :class:`ledger.application.Ledger`."""
+class Safety:
+    """The checks around a move: policy, gates, diffs and dry-run plans."""
+
+    def __init__(self, store: Aggregates) -> None:
+        self.store = store
 
     # Policy --------------------------------------------------------------------
 
     def get_policy(self, *, org: str) -> dict[str, Any]:
         check_org(org)
-        return effective(self._get(Policy, Policy.create_id(org)))
+        return effective(self.store.get(Policy, Policy.create_id(org)))
 
     @retried
     def set_policy(self, *, org: str, name: str, value: str, actor: str) -> dict[str, Any]:
         check_org(org)
         parsed = parse_setting(name, value)
-        policy = self._get(Policy, Policy.create_id(org)) or Policy(org=org)
+        policy = self.store.get(Policy, Policy.create_id(org)) or Policy(org=org)
         previous = policy.get(name)
         if previous != parsed:
             policy.change(org=org, name=name, value=parsed, previous=previous, actor=actor)
-            self._save(policy)
+            self.store.save(policy)
         return {"name": name, "value": parsed, "previous": previous, "changed": previous != parsed}
 
     # Gates ---------------------------------------------------------------------
@@ -50,19 +50,19 @@ class SafetyCommands(_Base):
     def _content(self, script: Script, number: int) -> Content:
         version = script.get_version(number)
         assert version is not None
-        return self.contents.get(script.org, script.id, version)
+        return self.store.contents.get(script.org, script.id, version)
 
     def evaluate_gates(
         self, org: str, script: Script, number: int, environment: str, target: Deployment | None
     ) -> list[Gate]:
-        smoke = self._get(SmokeHistory, SmokeHistory.create_id(org, script.name))
+        smoke = self.store.get(SmokeHistory, SmokeHistory.create_id(org, script.name))
         return evaluate(
             policy=self.get_policy(org=org),
             environment=environment,
             version=number,
             content=self._content(script, number),
-            config=resolve(self._tenant(org), self._overlay(org, script.name), environment),
-            staging=self._deployment(org, script.name, "staging"),
+            config=resolve(self.store.tenant(org), self.store.overlay(org, script.name), environment),
+            staging=self.store.deployment(org, script.name, "staging"),
             target=target,
             smoke_passed_versions=smoke.passed_in("staging") if smoke else set(),
         )
@@ -99,9 +99,9 @@ class SafetyCommands(_Base):
         if ref == "draft":
             if script.draft is None:
                 raise NotFoundError(f"script {script.name!r} has no draft")
-            return "draft", None, self.contents.get(script.org, script.id, script.draft)
+            return "draft", None, self.store.contents.get(script.org, script.id, script.draft)
         if ref in ENVIRONMENTS:
-            deployment = self._deployment(org, script.name, ref)
+            deployment = self.store.deployment(org, script.name, ref)
             if deployment is None or deployment.current is None:
                 raise NotFoundError(f"{ref} runs no version of {script.name!r}")
             number = deployment.current
@@ -112,13 +112,13 @@ class SafetyCommands(_Base):
             raise InvalidInputError(
                 f"{ref!r} is not a version number, 'draft' or an environment ({', '.join(ENVIRONMENTS)})"
             ) from None
-        number = self._resolve_version(org, script, number)
+        number = self.store.resolve_version(org, script, number)
         return f"version {number}", number, self._content(script, number)
 
     def diff(self, *, org: str, name: str, old: str, new: str, view: str = "blocks") -> dict[str, Any]:
         if view not in DIFF_VIEWS:
             raise InvalidInputError(f"unknown view {view!r}: use blocks or code")
-        script = self._script(org, name)
+        script = self.store.script(org, name)
         old_label, old_version, old_content = self._side(org, script, old)
         new_label, new_version, new_content = self._side(org, script, new)
         result = content_diff(old_content, new_content, view, old_label, new_label)
@@ -129,15 +129,15 @@ class SafetyCommands(_Base):
         """Versions on each side, their content diff, and the effective config diff key by key."""
         check_environment(left)
         check_environment(right)
-        script = self._script(org, name)
-        versions = {env: (d.current if (d := self._deployment(org, name, env)) else None) for env in (left, right)}
+        script = self.store.script(org, name)
+        versions = {env: (d.current if (d := self.store.deployment(org, name, env)) else None) for env in (left, right)}
         content: dict[str, Any] = {"identical": versions[left] == versions[right]}
         if versions[left] is not None and versions[right] is not None:
             content = content_diff(
                 self._content(script, versions[left]), self._content(script, versions[right]),
                 "code", f"{left} (version {versions[left]})", f"{right} (version {versions[right]})",
             )
-        tenant, overlay = self._tenant(org), self._overlay(org, name)
+        tenant, overlay = self.store.tenant(org), self.store.overlay(org, name)
         a, b = resolve(tenant, overlay, left), resolve(tenant, overlay, right)
         config = []
         for key in sorted(set(a) | set(b)):
@@ -165,7 +165,7 @@ class SafetyCommands(_Base):
         self, org: str, script: Script, current: int | None, target: int, environment: str
     ) -> list[dict[str, Any]]:
         """Env keys that differ between what runs now and what will run (fingerprints only)."""
-        config = resolve(self._tenant(org), self._overlay(org, script.name), environment)
+        config = resolve(self.store.tenant(org), self.store.overlay(org, script.name), environment)
         used_now = set(env_references(self._content(script, current))) if current else set()
         used_next = set(env_references(self._content(script, target)))
 
@@ -202,9 +202,9 @@ class SafetyCommands(_Base):
 
     def plan_promotion(self, *, org: str, name: str, version: int, environment: str) -> dict[str, Any]:
         check_environment(environment)
-        script = self._script(org, name)
-        number = self._resolve_version(org, script, version)
-        deployment = self._deployment(org, name, environment)
+        script = self.store.script(org, name)
+        number = self.store.resolve_version(org, script, version)
+        deployment = self.store.deployment(org, name, environment)
         gates = self.evaluate_gates(org, script, number, environment, deployment)
         expect = deployment.current if deployment and deployment.current is not None else "none"
         command = f"revledger promote {name} --version {number} --to {environment} --expect-current {expect}"
@@ -216,12 +216,12 @@ class SafetyCommands(_Base):
     ) -> dict[str, Any]:
         """What ``version rollback`` would do with the same options, and the command to do it."""
         check_environment(environment)
-        script = self._script(org, name)
-        deployment = self._deployment(org, name, environment)
+        script = self.store.script(org, name)
+        deployment = self.store.deployment(org, name, environment)
         if deployment is None:
             raise NotFoundError(f"{environment} has never run {name!r}: nothing to roll back")
         target = deployment.rollback_target(to)
-        self._resolve_version(org, script, target)
+        self.store.resolve_version(org, script, target)
         known_good = deployment.was_active(target)
         quarantined = target in deployment.quarantined and target != deployment.current
         gates = [

@@ -8,21 +8,35 @@ version ran (so a version rolled back to shows its stretch before and its stretc
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Iterable
+from typing import Any, Protocol
 
 from ledger.errors import InvalidInputError
 from ledger.names import check_environment, check_org
 from ledger.times import utc_text
 from projections.buckets import bucket_seconds, bucket_start, elapsed, format_duration, percentile, rate
 
-if TYPE_CHECKING:
-    from projections.logs import Logs as _Base
-else:
-    _Base = object
+
+class AnnotatedRecords(Protocol):
+    """What a summary reads: the annotated log records (:class:`projections.logs.Logs` is one)."""
+
+    db: Any  # the read models' sqlite_utils Database
+
+    def refresh(self, org: str) -> int: ...
+
+    def span(self, org: str, environment: str, script: str) -> tuple[str | None, str | None]: ...
+
+    def records(
+        self, org: str, *, environment: str, since: str, until: str, scripts: Iterable[str] | None = None
+    ) -> Iterable[dict[str, Any]]: ...
 
 
-class LogSummary(_Base):
-    """Mixed into :class:`projections.logs.Logs`."""
+class LogSummary:
+    """Summaries over annotated log records; ``check_script`` refuses an unknown script."""
+
+    def __init__(self, records: AnnotatedRecords, check_script: Callable[[str, str], object]) -> None:
+        self.logs = records
+        self.check_script = check_script
 
     def summary(
         self,
@@ -37,9 +51,9 @@ class LogSummary(_Base):
         """The summary over [since, until] (default: the script's first to last record)."""
         check_org(org)
         check_environment(environment)
-        self.projections.ledger.get_script(org=org, name=name)
-        self.refresh(org)
-        first, last = self.span(org, environment, name)
+        self.check_script(org, name)
+        self.logs.refresh(org)
+        first, last = self.logs.span(org, environment, name)
         start = utc_text(since) if since else first
         end = utc_text(until) if until else last
         result: dict[str, Any] = {
@@ -56,7 +70,7 @@ class LogSummary(_Base):
         versions: dict[int | None, dict[str, Any]] = {}
         cells: dict[tuple[str, int | None], dict[str, Any]] = {}
         stretches: dict[int | None, dict[str, Any]] = {}
-        for row in self.records(org, environment=environment, since=start, until=end, scripts=[name]):
+        for row in self.logs.records(org, environment=environment, since=start, until=end, scripts=[name]):
             error, duration, version = row["error"], row["duration_ms"], row["version"]
             result["count"] += 1
             result["errors"] += error
@@ -89,7 +103,7 @@ class LogSummary(_Base):
         found: dict[str, Any] = {"since": None, "until": None, "set_by": None, "interval_position": position}
         if position is None:
             return found
-        row = self.db.execute(
+        row = self.logs.db.execute(
             "SELECT valid_from, valid_to, kind, actor, incident FROM pointer_intervals WHERE start_position = ?",
             [position],
         ).fetchone()

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from ledger.errors import NotFoundError
@@ -64,13 +64,16 @@ class Annotator:
         return interval["version"], interval["start_position"], self._fingerprints[key]
 
 
-class Logs(LogSummary):
+class Logs:
     """Import, annotate and query the log records of one ledger's projections (and summarise
-    them: :class:`~projections.log_summary.LogSummary`)."""
+    them, through a :class:`~projections.log_summary.LogSummary` over these records)."""
 
     def __init__(self, projections: Projections) -> None:
         self.projections = projections
         self.db = projections.db
+        self.summaries = LogSummary(
+            self, lambda org, name: projections.ledger.get_script(org=org, name=name)
+        )
         self.db.execute(
             "CREATE TABLE IF NOT EXISTS log_records ("
             " id INTEGER PRIMARY KEY, org TEXT NOT NULL, script TEXT NOT NULL,"
@@ -87,6 +90,21 @@ class Logs(LogSummary):
         # Per org: the log position the annotations are correct for.
         self.db.execute(
             "CREATE TABLE IF NOT EXISTS log_annotations (org TEXT PRIMARY KEY, position INTEGER NOT NULL)"
+        )
+
+    def summary(
+        self,
+        *,
+        org: str,
+        name: str,
+        environment: str,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        bucket: timedelta | None = None,
+    ) -> dict[str, Any]:
+        """The summary of a script's records in an environment (see :class:`LogSummary`)."""
+        return self.summaries.summary(
+            org=org, name=name, environment=environment, since=since, until=until, bucket=bucket
         )
 
     # Import -----------------------------------------------------------------------

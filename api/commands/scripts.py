@@ -180,7 +180,7 @@ def version_rollback(
         )
         print_plan(plan, output)
         return
-    from ledger.application import UNSET
+    from ledger.unset import UNSET
 
     expected = UNSET if expect_current is None else parse_version(expect_current, "--expect-current")
     view = inv.ledger.rollback(

@@ -26,7 +26,7 @@ from api.schemas import (
     RollbackRequest,
     StatusRowPublic,
 )
-from ledger.application import UNSET
+from ledger.unset import UNSET
 
 router = APIRouter(prefix="/v1", tags=["environments"])
 

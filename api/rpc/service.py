@@ -22,7 +22,7 @@ from api.rpc import scriptum_pb2_grpc as pb_grpc
 from api.rpc.authentication import CALLER
 from api.rpc.messages import message
 from api.rpc.status import abort
-from ledger.application import UNSET
+from ledger.unset import UNSET
 from ledger.content import from_value, parse_content
 from ledger.errors import InvalidInputError, LedgerError
 

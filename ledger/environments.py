@@ -1,0 +1,123 @@
+"""Environment pointers: which version each environment runs, moved by promote and
+rollback (:class:`Environments`; the aggregate is :class:`ledger.deployment.Deployment`)."""
+
+from __future__ import annotations
+
+from ledger.aggregates import Aggregates
+from ledger.deployment import Deployment
+from ledger.errors import InvalidInputError, NotFoundError
+from ledger.names import check_environment
+from ledger.retries import retried
+from ledger.safety import Safety
+from ledger.unset import UNSET
+from ledger.views import MoveView
+
+
+class Environments:
+    """Reading and moving the environment pointers of scripts (gates checked by :class:`Safety`)."""
+
+    def __init__(self, store: Aggregates, safety: Safety) -> None:
+        self.store = store
+        self.safety = safety
+
+    def pointers(self, *, org: str, name: str) -> dict[str, int | None]:
+        return self.store.pointers(org, name)
+
+    @retried
+    def promote(
+        self,
+        *,
+        org: str,
+        name: str,
+        version: int,
+        environment: str,
+        actor: str,
+        reason: str | None = None,
+        expect_current: int | None = UNSET,
+        override_gates: bool = False,
+        incident: str | None = None,
+    ) -> MoveView:
+        """Move a pointer after the gates pass (or, with a reason, are overridden); ``incident``
+        tags the move (an override during an incident, say) for the incident's timeline."""
+        check_environment(environment)
+        script = self.store.script(org, name)
+        number = self.store.resolve_version(org, script, version)
+        existing = self.store.deployment(org, name, environment)
+        deployment = existing or Deployment(org=org, script=name, environment=environment)
+        if expect_current is not UNSET:
+            if expect_current == 0:  # version 0 = the version production runs
+                expect_current = self.store.resolve_version(org, script, 0)
+            deployment.check_expected(expect_current)
+        previous = deployment.current
+        overridden = None
+        if number != previous:
+            _gates, overridden = self.safety.check_gates(
+                org, script, number, environment, existing, override_gates, reason
+            )
+        changed = deployment.promote(
+            number, actor=actor, reason=reason, incident=incident, overridden_gates=overridden
+        )
+        position = self.store.save(deployment) if changed else None
+        return MoveView(
+            script=name,
+            environment=environment,
+            kind="promote",
+            version=number,
+            previous_version=previous,
+            changed=changed,
+            actor=actor,
+            reason=reason,
+            incident=incident,
+            overridden_gates=overridden or [],
+            time=deployment.modified_on if changed else None,
+            position=position,
+        )
+
+    @retried
+    def rollback(
+        self,
+        *,
+        org: str,
+        name: str,
+        to: int,
+        actor: str,
+        environment: str = "production",
+        reason: str | None = None,
+        incident: str | None = None,
+        force: bool = False,
+        expect_current: int | None = UNSET,
+    ) -> MoveView:
+        check_environment(environment)
+        if to < 0:
+            raise InvalidInputError("--to must be a version number, or 0 for the previous version")
+        script = self.store.script(org, name)
+        deployment = self.store.deployment(org, name, environment)
+        if deployment is None:
+            raise NotFoundError(f"{environment} has never run {name!r}: nothing to roll back")
+        if to != 0:
+            self.store.resolve_version(org, script, to)
+        if expect_current is not UNSET:
+            deployment.check_expected(expect_current)
+        previous = deployment.current
+        if to != 0 and to == previous:  # already there: nothing changed, as for promote
+            return MoveView(
+                script=name, environment=environment, kind="rollback", version=to,
+                previous_version=previous, changed=False, actor=actor, reason=reason,
+                incident=incident, forced=force, time=None, position=None,
+            )
+        target = deployment.rollback(to, actor=actor, reason=reason, incident=incident, force=force)
+        position = self.store.save(deployment)
+        return MoveView(
+            script=name,
+            environment=environment,
+            kind="rollback",
+            version=target,
+            previous_version=previous,
+            changed=True,
+            actor=actor,
+            reason=reason,
+            incident=incident,
+            forced=force,
+            time=deployment.modified_on,
+            position=position,
+        )
