@@ -115,6 +115,21 @@ def chart_svg(story: dict[str, Any]) -> str:
     for run in runs:
         path = " ".join(f"{px},{py}" for px, py, _ in run)
         parts.append(f'<polyline class="error-rate" points="{path}" fill="none" stroke="#c62828" stroke-width="2"/>')
+    # With several scripts, one error-rate line per script too, each named at its end.
+    per_script = _script_series(story)
+    if len(per_script) > 1:
+        for index, (script, buckets) in enumerate(sorted(per_script.items())):
+            stroke = SCRIPT_STROKES[index % len(SCRIPT_STROKES)]
+            path = " ".join(
+                f"{at(_seconds(b['start']) + step / 2)},{round(bottom - (b['error_rate'] or 0) * CHART, 2)}"
+                for b in buckets
+            )
+            parts.append(f'<polyline class="script-error-rate" data-script="{escape(script)}" points="{path}" '
+                         f'fill="none" stroke="{stroke}" stroke-width="1.5" stroke-dasharray="{2 + index * 2} 2">'
+                         f'<title>{escape(script)}: error rate</title></polyline>')
+            last = buckets[-1]
+            lx, ly = at(_seconds(last["start"]) + step / 2), round(bottom - (last["error_rate"] or 0) * CHART, 2)
+            parts.append(f'<text class="script-rate-label" x="{lx + 4}" y="{ly - 4}" fill="{stroke}">{escape(script)}</text>')
     if points:
         for px, py, point in points:
             parts.append(
@@ -152,6 +167,25 @@ def chart_svg(story: dict[str, Any]) -> str:
         lx += 28 + 7 * len(label)
     parts.append("</svg>")
     return "".join(parts)
+
+
+SCRIPT_STROKES = ("#6a1b9a", "#00838f", "#ef6c00", "#2e7d32", "#37474f", "#ad1457")
+
+
+def _script_series(story: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
+    """Each script's error rate per bucket, from the story's bucket entries (all versions)."""
+    cells: dict[tuple[str, str], dict[str, Any]] = {}
+    for entry in story["entries"]:
+        if entry["kind"] == "bucket":
+            cell = cells.setdefault((entry["script"], entry["start"]),
+                                    {"start": entry["start"], "count": 0, "errors": 0})
+            cell["count"] += entry["count"]
+            cell["errors"] += entry["errors"]
+    series: dict[str, list[dict[str, Any]]] = {}
+    for (script, _start), cell in sorted(cells.items()):
+        rate = cell["errors"] / cell["count"] if cell["count"] else None
+        series.setdefault(script, []).append({**cell, "error_rate": rate})
+    return series
 
 
 def _utc_label(epoch: float, span: float) -> str:

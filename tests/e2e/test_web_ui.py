@@ -475,6 +475,7 @@ def test_no_page_requests_another_host_and_every_page_sends_the_content_security
         policy = response.headers["content-security-policy"]
         assert "default-src 'none'" in policy and "script-src 'self'" in policy and "http" not in policy
         ui.shot(re.sub(r"\W+", "-", path.strip("/")))
+        assert unlabelled(ui.page) == [], path
     assert seen and all(url.startswith(ui.server.url) for url in seen), [u for u in seen if not u.startswith(ui.server.url)]
     assert any(url.endswith("/ui/static/htmx.min.js") for url in seen)
     assert ui.watch.outside == []
@@ -484,6 +485,36 @@ def test_no_page_requests_another_host_and_every_page_sends_the_content_security
     assert ui.watch.outside == ["http://example.invalid/"]
     ui.watch.outside.clear()
     ui.watch.errors.clear()
+
+
+def unlabelled(page: Any) -> list[str]:
+    """Controls with no accessible name (no label, no aria-label, a button without text)."""
+    return list(page.evaluate("""() => [...document.querySelectorAll(
+        'input:not([type=hidden]), select, textarea, button')]
+      .filter(el => !(el.labels && el.labels.length) && !el.getAttribute('aria-label')
+                    && !(el.tagName === 'BUTTON' && el.textContent.trim()))
+      .map(el => el.outerHTML)"""))
+
+
+def tab_to(page: Any, text: str, presses: int = 80) -> None:
+    """Press Tab until the focused element's text starts with ``text``."""
+    for _ in range(presses):
+        page.keyboard.press("Tab")
+        focused = page.evaluate("document.activeElement && (document.activeElement.innerText || '').trim()")
+        if focused.startswith(text):
+            return
+    raise AssertionError(f"Tab never reached {text!r}")
+
+
+def test_a_promotion_can_be_made_with_the_keyboard_alone(ui: Ui, org: Org) -> None:
+    ui.sign_in(org.tokens["editor"])
+    ui.goto("/ui/scripts/svc")
+    tab_to(ui.page, "Promote to staging")  # the first one: version 3's row (newest first)
+    ui.page.keyboard.press("Enter")
+    expect(ui.page.get_by_role("heading", name="Promote svc v3 to staging")).to_be_visible()
+    tab_to(ui.page, "Confirm promotion")
+    ui.page.keyboard.press("Enter")
+    expect(ui.page.get_by_role("heading", name="Promoted svc in staging: v2 → v3")).to_be_visible()
 
 
 def test_the_vendored_htmx_is_served_with_its_version_and_licence(server: LiveServer) -> None:
