@@ -34,6 +34,11 @@ Timestamp = Annotated[datetime, PlainSerializer(lambda t: t.isoformat(), return_
 
 Version = Annotated[int, Field(ge=0, description="A version number; 0 = the version production runs.")]
 Text = Annotated[str, Field(max_length=10_000)]
+Label = Annotated[str, Field(min_length=1, max_length=100, examples=["stable-eu"])]
+#: A version number or a version label (labels are unique within a script).
+VersionRef = Annotated[
+    int | Label, Field(description="A version number (0 = the version production runs) or a version label.")
+]
 
 
 #: A ``time``/``since``/``at`` query value as an aware UTC datetime.
@@ -71,8 +76,12 @@ class PublishRequest(Request):
     note: Text | None = None
 
 
+class LabelRequest(Request):
+    label: Label
+
+
 class PromoteRequest(Request):
-    version: Version
+    version: VersionRef
     reason: Text | None = None
     expect_current: Version | None = Field(
         default=None,
@@ -88,7 +97,9 @@ class PromoteRequest(Request):
 
 
 class RollbackRequest(Request):
-    to: Version = Field(description="Target version; 0 = the version active before the current one.")
+    to: int | Label = Field(
+        description="Target version number or label; 0 = the version active before the current one."
+    )
     incident: Text | None = Field(default=None, examples=["INC-1042"])
     reason: Text | None = None
     force: bool = Field(default=False, description="Allow a target never active in this environment.")
@@ -101,6 +112,7 @@ class RollbackRequest(Request):
 class VariableSet(Request):
     value: Text
     environment: str | None = Field(default=None, description="Default: the base scope.")
+    base: bool = Field(default=False, description="The base scope, on purpose (not with environment).")
     secret: bool = False
 
 
@@ -108,6 +120,7 @@ class OverlayUpdate(Request):
     set: dict[str, Text] = Field(default_factory=dict)
     delete: list[str] = Field(default_factory=list)
     environment: str | None = Field(default=None, description="Default: the base scope.")
+    base: bool = Field(default=False, description="The base scope, on purpose (not with environment).")
 
 
 class TokenCreate(Request):
