@@ -12,7 +12,7 @@ import types
 from datetime import datetime
 from typing import Annotated, Any, Literal, Union, get_args, get_origin, get_type_hints
 
-from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, create_model
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainSerializer, create_model
 
 from ledger.access import IssuedTokenView, TokenView
 from ledger.times import parse_instant
@@ -34,7 +34,15 @@ Timestamp = Annotated[datetime, PlainSerializer(lambda t: t.isoformat(), return_
 
 Version = Annotated[int, Field(ge=0, description="A version number; 0 = the version production runs.")]
 Text = Annotated[str, Field(max_length=10_000)]
-Label = Annotated[str, Field(min_length=1, max_length=100, examples=["stable-eu"])]
+def _not_a_number(label: str) -> str:
+    if label.strip().lstrip("-").isdigit():
+        raise ValueError("a label cannot be a number: give a version number as a JSON number")
+    return label
+
+
+Label = Annotated[
+    str, Field(min_length=1, max_length=100, examples=["stable-eu"]), AfterValidator(_not_a_number)
+]
 #: A version number or a version label (labels are unique within a script).
 VersionRef = Annotated[
     int | Label, Field(description="A version number (0 = the version production runs) or a version label.")

@@ -18,7 +18,13 @@ from eventsourcing.persistence import IntegrityError
 
 from ledger.contents import ContentStore
 from ledger.deployment import Deployment
-from ledger.errors import DamagedStoreError, InvalidInputError, NotFoundError, RefusedError
+from ledger.errors import (
+    DamagedStoreError,
+    InvalidInputError,
+    NotFoundError,
+    RefusedError,
+    UnknownLabelError,
+)
 from ledger.names import ENVIRONMENTS, check_org, check_script_name, did_you_mean
 from ledger.retries import RacedError
 from ledger.script import Script, ScriptCatalog
@@ -148,8 +154,9 @@ class Aggregates:
                 f"label {label!r} names versions {listed} of {script.name!r}: give the number, "
                 f"or relabel one with `revledger version label {script.name} N LABEL`"
             )
-        raise NotFoundError(
-            f"no version of {script.name!r} is labelled {label!r}{did_you_mean(label, script.labels)}"
+        raise UnknownLabelError(
+            f"{label!r} is neither a version number nor a label of {script.name!r}"
+            f"{did_you_mean(label, script.labels)}"
         )
 
     def tenant(self, org: str) -> TenantVariables | None:

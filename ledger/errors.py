@@ -37,6 +37,12 @@ class NotFoundError(LedgerError):
     title = "Not found"
 
 
+class UnknownLabelError(NotFoundError):
+    """A version given by a label no version has: in the CLI a bad option value (exit 2)."""
+
+    exit_code = 2
+
+
 class AlreadyExistsError(LedgerError):
     """Creating something that already exists."""
 

@@ -60,7 +60,7 @@ def test_an_unknown_label_is_not_found_with_a_hint(cli) -> None:
     cli.ok("script", "create", "svc")
     publish(cli, "svc", 1, "stable-eu")
 
-    error = cli.fails("promote", "svc", "--version", "stable-ue", "-e", "staging")
+    error = cli.fails("promote", "svc", "--version", "stable-ue", "-e", "staging", code=2)
 
-    assert error.startswith("no version of 'svc' is labelled 'stable-ue'")
+    assert error.startswith("'stable-ue' is neither a version number nor a label of 'svc'")
     assert "did you mean 'stable-eu'" in error
