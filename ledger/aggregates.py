@@ -140,7 +140,7 @@ class Aggregates:
             else:
                 return self.labelled_version(script, text)
         if version < 0:
-            raise InvalidInputError(f"{version} is not a version: use 1, 2, 3 …, 0 or a label")
+            raise InvalidInputError(f"{version} is not a version number: use 1, 2, 3 …, 0 or a label")
         return version
 
     @staticmethod
