@@ -22,7 +22,7 @@ from typing import Any, TypeVar
 
 import httpx
 
-from api.problems import error_class
+from api.errors import ServerUnreachableError, error_class
 from ledger.access import IssuedTokenView, TokenView
 from ledger.unset import UNSET
 from ledger.content import Content
@@ -69,13 +69,6 @@ def _save_position(path: Path | None, server: str, position: int) -> None:
         pass  # read-your-writes is then best effort within this process
 
 
-class ServerUnreachableError(LedgerError):
-    """The server did not answer (or answered something that is not the API)."""
-
-    http_status = 502
-    title = "Server unreachable"
-
-
 def to_view(cls: type[V], data: dict[str, Any]) -> V:
     """A view from its JSON form: times parsed back, unknown (newer) fields ignored."""
     values = {}
@@ -98,7 +91,8 @@ def remote_error(cls: type[LedgerError], message: str, members: dict[str, Any]) 
     def extra(self: LedgerError) -> dict[str, Any]:
         return members
 
-    remote = type(cls.__name__, (cls,), {"__init__": init, "extra": extra, "__module__": __name__})
+    remote = type(cls.__name__, (cls,), {"__init__": init, "extra": extra, "__module__": __name__,
+                                         "remote": True})
     return remote(message)  # type: ignore[no-any-return]
 
 
