@@ -29,9 +29,7 @@ class NotFoundError(LedgerError):
 
 
 class UnknownLabelError(NotFoundError):
-    """A version given by a label no version has: in the CLI a bad option value (exit 2)."""
-
-    exit_code = 2
+    """A version given by a label no version has (a bad option value, as a mistyped number was)."""
 
 
 class AlreadyExistsError(LedgerError):
