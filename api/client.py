@@ -354,6 +354,11 @@ class LedgerClient:
         path = f"/v1/scripts/{_seg(name)}/environments/{_seg(environment)}/at"
         return self._get(path, org, time=time.isoformat())  # type: ignore[no-any-return]
 
+    def release(self, *, org: str, name: str, environment: str,
+                time: datetime | None = None) -> dict[str, Any]:
+        path = f"/v1/scripts/{_seg(name)}/environments/{_seg(environment)}/release"
+        return self._get(path, org, at=time.isoformat() if time else None)  # type: ignore[no-any-return]
+
     def snapshot(self, *, org: str, environment: str, time: datetime) -> list[dict[str, Any]]:
         path = f"/v1/environments/{_seg(environment)}/at"
         return self._get(path, org, time=time.isoformat())  # type: ignore[no-any-return]

@@ -209,6 +209,23 @@ class AtPublic(Row):
     replaced_by_position: int | None
 
 
+class ReleasePublic(Row):
+    """What ran, with what: a release of a script in an environment at an instant."""
+
+    script: str
+    environment: str
+    time: str
+    release: str | None
+    version: int | None
+    label: str | None
+    content_sha256: str | None
+    config_sha256: str | None
+    variables: dict[str, dict[str, Any]] | None
+    since: str | None
+    until: str | None
+    set_by: dict[str, Any] | None
+
+
 class HistoryEntryPublic(Row):
     kind: str
     time: str

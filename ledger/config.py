@@ -7,6 +7,8 @@ An overlay value that is the empty string defers to the layer below.
 from __future__ import annotations
 
 import hashlib
+import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from ledger.variables import Overlay, TenantVariables
@@ -67,3 +69,17 @@ def resolve(
         )
         for key, (value, layer) in sorted(merged.items())
     }
+
+
+def config_sha256(variables: Mapping[str, ResolvedVariable | str]) -> str:
+    """The fingerprint of an effective configuration: sha256 over its key/value pairs sorted
+    by key (canonical JSON ``[["KEY","value"],…]``), secret values included so that any change
+    shows. Computed from the real values, never printed with them."""
+    pairs = [[key, v.value if isinstance(v, ResolvedVariable) else v] for key, v in sorted(variables.items())]
+    text = json.dumps(pairs, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def release_id(content_sha256: str | None, config_sha: str) -> str:
+    """A release's short id: the same content run with the same configuration is the same release."""
+    return hashlib.sha256(f"{content_sha256 or ''}\n{config_sha}".encode()).hexdigest()[:12]

@@ -17,6 +17,8 @@ from ledger.variables import Overlay, TenantVariables
 from ledger.views import ConfigView
 from projections.audit_trail import KINDS, AuditTrail, AuditView
 from projections.environment_pointers import EnvironmentPointers, PointersView
+from projections.release_answers import release_fields, release_show, with_releases
+from projections.releases import Releases, ReleasesView
 from projections.revision_timestamps import RevisionTimestamps, RevisionTimestampsView
 from projections.runner import catch_up
 from projections.runs import Runs, RunsView
@@ -39,8 +41,10 @@ class Projections:
         self.audit_trail = AuditTrail(AuditView(self.db, AuditTrail.name))
         self.timestamps = RevisionTimestamps(RevisionTimestampsView(self.db, RevisionTimestamps.name))
         self.runs_model = Runs(RunsView(self.db, Runs.name))
+        self.releases = Releases(ReleasesView(self.db, Releases.name), ledger)
         self.all: dict[str, Projection[Any]] = {
-            p.name: p for p in (self.pointers, self.audit_trail, self.timestamps, self.runs_model)
+            p.name: p
+            for p in (self.pointers, self.audit_trail, self.timestamps, self.runs_model, self.releases)
         }
 
     # Maintenance ---------------------------------------------------------------
@@ -92,17 +96,29 @@ class Projections:
         check_org(org)
         if environment is not None:
             check_environment(environment)
-        return [
+        rows = [
             {k: row[k] for k in ("script", "environment", "version", "since", "actor", "kind",
                                  "reason", "incident", "position")}
             for row in self.pointers.view.current(org, environment)
         ]
+        for row in rows:
+            row.update(release_fields(self.releases.view.head(org, row["script"], row["environment"])))
+        return rows
 
     def environments(self, *, org: str, name: str) -> dict[str, int | None]:
         """The version each environment runs (None: never moved there), like ``Ledger.pointers``."""
         self._check_script(org, name)
         versions = self.pointers.view.versions_of(org, name)
         return {environment: versions.get(environment) for environment in ENVIRONMENTS}
+
+    def release(
+        self, *, org: str, name: str, environment: str, time: datetime | None = None
+    ) -> dict[str, Any]:
+        """``release show``: the version, effective configuration and both fingerprints at T."""
+        return release_show(self, org=org, name=name, environment=environment, time=time)
+
+    def check_script(self, org: str, name: str) -> None:
+        self._check_script(org, name)
 
     def _check_script(self, org: str, name: str) -> None:
         check_org(org)
@@ -143,6 +159,7 @@ class Projections:
                 },
                 replaced_by_position=row["end_position"],
             )
+        answer.update(release_fields(self.releases.view.at(org, name, environment, utc_text(time))))
         return answer
 
     def history(
@@ -167,7 +184,7 @@ class Projections:
                 "forced": bool(details.get("forced")), "override": row["override"],
                 "overridden_gates": row["gates"] or [], "quarantined": details.get("quarantined"),
             })
-        return entries
+        return with_releases(self.releases.view, entries)
 
     def audit(
         self,
@@ -191,11 +208,11 @@ class Projections:
         bad = [k for k in kinds if k not in KINDS]
         if bad:
             raise InvalidInputError(f"unknown kind {', '.join(bad)}: use one of {', '.join(KINDS)}")
-        return self.audit_trail.view.rows(
+        return with_releases(self.releases.view, self.audit_trail.view.rows(
             org, script=script, environment=environment, actor=actor, kinds=kinds,
             since=utc_text(since) if since else None, until=utc_text(until) if until else None,
             incident=incident, after=after, limit=limit,
-        )
+        ))
 
     def runs(self, *, org: str, name: str) -> list[dict[str, Any]]:
         check_org(org)

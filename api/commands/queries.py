@@ -23,6 +23,14 @@ STATUS_COLUMNS = ["script", "environment", "version", "since", "actor", "kind", 
 HISTORY_COLUMNS = ["position", "time", "kind", "environment", "version", "previous_version", "actor", "reason", "incident", "label"]
 AUDIT_COLUMNS = ["position", "time", "org", "actor", "kind", "script", "environment", "from_version", "to_version", "keys", "reason", "incident"]
 AUDIT_ROW = (*AUDIT_COLUMNS, "override", "gates")  # JSON rows add these (and details)
+
+
+def audit_row(row: dict[str, Any]) -> dict[str, Any]:
+    """An audit row as JSON: its columns, details, and the release a pointer move started."""
+    shown = {c: row[c] for c in (*AUDIT_ROW, "details")}
+    if "config_sha256" in row:
+        shown.update(config_sha256=row["config_sha256"], release=row["release"])
+    return shown
 LARGE_LAG = 5000
 
 
@@ -175,7 +183,7 @@ def audit(
         incident=incident,
     )
     if output in (ListOutput.json, ListOutput.yaml, ListOutput.ndjson):
-        rows = [{c: r[c] for c in (*AUDIT_ROW, "details")} for r in rows]
+        rows = [audit_row(r) for r in rows]
     emit(rows, output, columns=AUDIT_COLUMNS)
 
 

@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse
 
-from api.commands.queries import AUDIT_COLUMNS, AUDIT_ROW
+from api.commands.queries import AUDIT_COLUMNS, AUDIT_ROW, audit_row  # noqa: F401
 from api.dependencies import ProjectionsDep, ServicesDep, ViewerDep
 from api.output import to_csv, to_ndjson
 from api.routers import problems
@@ -17,11 +17,6 @@ router = APIRouter(prefix="/v1", tags=["audit"])
 
 MAX_PAGE = 1000
 InstantQuery = Annotated[str | None, Query(description="ISO 8601 with an offset.")]
-
-
-def audit_row(row: dict[str, Any]) -> dict[str, Any]:
-    """The fields of an audit row the CLI prints as JSON, YAML or NDJSON."""
-    return {column: row[column] for column in (*AUDIT_ROW, "details")}
 
 
 @router.get(

@@ -23,6 +23,7 @@ from api.schemas import (
     MovePublic,
     PlanPublic,
     PromoteRequest,
+    ReleasePublic,
     RollbackRequest,
     StatusRowPublic,
 )
@@ -104,6 +105,21 @@ async def at(
     moment = instant(time)
     return await services.read(
         lambda: projections().at(org=caller.org, name=name, environment=env, time=moment)
+    )
+
+
+@router.get(
+    "/scripts/{name}/environments/{env}/release", response_model=ReleasePublic,
+    summary="The release an environment ran at an instant: version, effective config, fingerprints",
+    responses=problems(404),
+)
+async def release(
+    name: NamePath, env: EnvPath, caller: ViewerDep, services: ServicesDep, projections: ProjectionsDep,
+    at: Annotated[str | None, Query(description="ISO 8601 with an offset; default now.")] = None,
+) -> Any:
+    moment = instant(at) if at else None
+    return await services.read(
+        lambda: projections().release(org=caller.org, name=name, environment=env, time=moment)
     )
 
 
