@@ -249,8 +249,11 @@ class LedgerClient:
 
     def promote(self, *, org: str, name: str, version: int, environment: str, actor: str,
                 reason: str | None = None, expect_current: int | None = UNSET,
-                override_gates: bool = False, incident: str | None = None) -> MoveView:
+                override_gates: bool = False, incident: str | None = None,
+                with_config_from: str | None = None) -> MoveView:
         body: dict[str, Any] = {"version": version, "reason": reason, "incident": incident}
+        if with_config_from:
+            body["with_config_from"] = with_config_from
         if expect_current is not UNSET:
             body["expect_current"] = expect_current
         if override_gates:
@@ -261,8 +264,10 @@ class LedgerClient:
     def rollback(self, *, org: str, name: str, to: int, actor: str,
                  environment: str = "production", reason: str | None = None,
                  incident: str | None = None, force: bool = False,
-                 expect_current: int | None = UNSET) -> MoveView:
+                 expect_current: int | None = UNSET, with_config: bool = False) -> MoveView:
         body = {"to": to, "reason": reason, "incident": incident, "force": force}
+        if with_config:
+            body["with_config"] = True
         if expect_current is not UNSET:
             body["expect_current"] = expect_current
         path = f"/v1/scripts/{_seg(name)}/environments/{_seg(environment)}/rollback"
@@ -280,6 +285,20 @@ class LedgerClient:
         path = f"/v1/scripts/{_seg(name)}/environments/{_seg(environment)}/rollback"
         body = {"to": to, "dry_run": True, "incident": incident, "reason": reason, "force": force}
         return self._send("POST", path, org, body)  # type: ignore[no-any-return]
+
+    def promote_config(self, *, org: str, name: str, source: str, target: str, actor: str,
+                       keys: list[str] | None = None, include_tenant: bool = False,
+                       dry_run: bool = False, reason: str | None = None,
+                       incident: str | None = None) -> dict[str, Any]:
+        body = {"from": source, "to": target, "keys": keys, "include_tenant": include_tenant,
+                "dry_run": dry_run, "reason": reason, "incident": incident}
+        return self._send("POST", f"/v1/scripts/{_seg(name)}/config/promote", org, body)  # type: ignore[no-any-return]
+
+    def plan_config_restore(self, *, org: str, name: str, to: int | str,
+                            environment: str = "production") -> list[dict[str, Any]]:
+        path = f"/v1/scripts/{_seg(name)}/environments/{_seg(environment)}/rollback"
+        plan = self._send("POST", path, org, {"to": to, "dry_run": True, "with_config": True})
+        return plan.get("config_promotion") or []  # type: ignore[no-any-return]
 
     def diff(self, *, org: str, name: str, old: str, new: str, view: str = "blocks") -> dict[str, Any]:
         return self._get(f"/v1/scripts/{_seg(name)}/diff", org, **{"from": old, "to": new, "view": view})  # type: ignore[no-any-return]

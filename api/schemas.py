@@ -102,6 +102,10 @@ class PromoteRequest(Request):
     incident: Text | None = Field(default=None, examples=["INC-1042"],
                                   description="Incident the promotion is for (shows in its timeline).")
     dry_run: bool = Field(default=False, description="Change nothing: answer with the plan.")
+    with_config_from: str | None = Field(
+        default=None, description="Also copy that environment's overlay here, in the same transaction.",
+        examples=["staging"],
+    )
 
 
 class RollbackRequest(Request):
@@ -115,6 +119,40 @@ class RollbackRequest(Request):
         default=None, description="Refuse with 409 unless the environment runs this version now."
     )
     dry_run: bool = Field(default=False, description="Change nothing: answer with the plan.")
+    with_config: bool = Field(
+        default=False, description="Also restore the environment's overlay (and referenced tenant keys) "
+        "to their values when the target was last live there, in the same transaction.",
+    )
+
+
+class ConfigPromoteRequest(Request):
+    source: str = Field(alias="from", description="Environment to copy overlay[FROM] from.", examples=["staging"])
+    target: str = Field(alias="to", description="Environment whose overlay[TO] receives it.", examples=["production"])
+    keys: list[str] | None = Field(default=None, description="Only these keys.")
+    include_tenant: bool = Field(default=False, description="Also the tenant[FROM] keys the content references.")
+    dry_run: bool = Field(default=False, description="Change nothing: answer with the plan.")
+    reason: Text | None = None
+    incident: Text | None = Field(default=None, examples=["INC-1042"])
+
+
+class ConfigChangePublic(BaseModel):
+    key: str
+    op: Literal["add", "change", "remove"]
+    layer: str
+    secret: bool
+    from_fingerprint: str | None
+    to_fingerprint: str | None
+
+
+class ConfigPromotionPublic(BaseModel):
+    model_config = ConfigDict(populate_by_name=True, serialize_by_alias=True, extra="allow")
+
+    script: str
+    source: str = Field(alias="from")
+    target: str = Field(alias="to")
+    changes: list[ConfigChangePublic]
+    position: int | None
+    effective_changes: dict[str, list[str]]
 
 
 class VariableSet(Request):

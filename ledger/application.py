@@ -9,6 +9,7 @@ attribute          class                            holds
 =================  ==============================  =========================================
 ``scripts``        :class:`ledger.scripts.Scripts`  scripts, drafts, versions
 ``environments``   :class:`Environments`            environment pointers (promote, rollback)
+``releasing``      :class:`Releasing`               configuration promoted with versions
 ``safety``         :class:`ledger.safety.Safety`    policy, gates, diffs, dry-run plans
 ``configuration``  :class:`Configuration`           tenant variables, overlays, resolution
 ``access``         :class:`ledger.access.Access`    API tokens and who they stand for
@@ -46,6 +47,7 @@ from ledger.incidents import Incidents
 from ledger.log_imports import LogImports
 from ledger.policy import Policy
 from ledger.runs import Runs, SmokeHistory
+from ledger.releasing import Releasing
 from ledger.safety import Safety
 from ledger.script import Script, ScriptCatalog
 from ledger.scripts import Scripts
@@ -81,7 +83,8 @@ class Ledger(Application[UUID]):
         self.aggregates = Aggregates(self)
         self.scripts = Scripts(self.aggregates)
         self.safety = Safety(self.aggregates)
-        self.environments = Environments(self.aggregates, self.safety)
+        self.releasing = Releasing(self.aggregates)
+        self.environments = Environments(self.aggregates, self.safety, self.releasing)
         self.configuration = Configuration(self.aggregates)
         self.access = Access(self.aggregates)
         self.runs = Runs(self.aggregates)
@@ -129,6 +132,8 @@ class Ledger(Application[UUID]):
     pointers = delegate("environments", Environments.pointers)
     promote = delegate("environments", Environments.promote)
     rollback = delegate("environments", Environments.rollback)
+    promote_config = delegate("releasing", Releasing.promote_config)
+    plan_config_restore = delegate("releasing", Releasing.plan_config_restore)
 
     # Policy, gates, diffs and plans
     get_policy = delegate("safety", Safety.get_policy)

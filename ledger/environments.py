@@ -8,6 +8,7 @@ from ledger.deployment import Deployment
 from ledger.errors import InvalidInputError, NotFoundError
 from ledger.names import check_environment
 from ledger.retries import retried
+from ledger.releasing import Releasing
 from ledger.safety import Safety
 from ledger.unset import UNSET
 from ledger.views import MoveView
@@ -16,9 +17,10 @@ from ledger.views import MoveView
 class Environments:
     """Reading and moving the environment pointers of scripts (gates checked by :class:`Safety`)."""
 
-    def __init__(self, store: Aggregates, safety: Safety) -> None:
+    def __init__(self, store: Aggregates, safety: Safety, releasing: Releasing) -> None:
         self.store = store
         self.safety = safety
+        self.releasing = releasing
 
     def pointers(self, *, org: str, name: str) -> dict[str, int | None]:
         return self.store.pointers(org, name)
@@ -36,9 +38,12 @@ class Environments:
         expect_current: int | None = UNSET,
         override_gates: bool = False,
         incident: str | None = None,
+        with_config_from: str | None = None,
     ) -> MoveView:
         """Move a pointer after the gates pass (or, with a reason, are overridden); ``incident``
-        tags the move (an override during an incident, say) for the incident's timeline."""
+        tags the move (an override during an incident, say) for the incident's timeline.
+        ``with_config_from`` copies that environment's overlay to this one in the same
+        transaction (both or neither), and the gates see the configuration the release will have."""
         check_environment(environment)
         script = self.store.script(org, name)
         number = self.store.resolve_version(org, script, version)
@@ -50,14 +55,29 @@ class Environments:
             deployment.check_expected(expect_current)
         previous = deployment.current
         overridden = None
+        tenant, overlay = self.store.tenant(org), self.store.overlay(org, name)
+        copy, saved = None, []
+        if with_config_from is not None:
+            copy = self.releasing.plan_promotion(
+                org, script, with_config_from, environment, versions=[number],
+                tenant=tenant, overlay=overlay,
+            )
+            moving = {"script": name, "environment": environment} if number != previous else None
+            changed_tenant, changed_overlay = copy.apply(
+                tenant, overlay, org, name, actor, reason=reason, incident=incident, release=moving
+            )
+            tenant, overlay = changed_tenant or tenant, changed_overlay or overlay
+            saved = [changed_tenant, changed_overlay]
         if number != previous:
             _gates, overridden = self.safety.check_gates(
-                org, script, number, environment, existing, override_gates, reason
+                org, script, number, environment, existing, override_gates, reason, (tenant, overlay)
             )
         changed = deployment.promote(
             number, actor=actor, reason=reason, incident=incident, overridden_gates=overridden
         )
-        position = self.store.save(deployment) if changed else None
+        written = bool(changed or copy)
+        # The configuration first, the pointer last: its position is the one returned.
+        position = self.store.save(*saved, deployment if changed else None) if written else None
         return MoveView(
             script=name,
             environment=environment,
@@ -71,6 +91,7 @@ class Environments:
             overridden_gates=overridden or [],
             time=deployment.modified_on if changed else None,
             position=position,
+            config_changes=copy.changes if copy is not None else None,
         )
 
     @retried
@@ -86,7 +107,11 @@ class Environments:
         incident: str | None = None,
         force: bool = False,
         expect_current: int | None = UNSET,
+        with_config: bool = False,
     ) -> MoveView:
+        """Roll back; ``with_config`` also restores ``overlay[ENV]`` (and the ``tenant[ENV]`` keys
+        the target references) to their values when the target was last live there, in the
+        same transaction, as configuration events citing the reason and incident."""
         check_environment(environment)
         script = self.store.script(org, name)
         to = self.store.version_number(script, to)
@@ -106,8 +131,18 @@ class Environments:
                 previous_version=previous, changed=False, actor=actor, reason=reason,
                 incident=incident, forced=force, time=None, position=None,
             )
+        copy = None
+        if with_config:  # planned before the move: it reads when the target was last live
+            tenant, overlay = self.store.tenant(org), self.store.overlay(org, name)
+            copy = self.releasing.plan_restore(
+                org, script, deployment, deployment.rollback_target(to), tenant, overlay
+            )
         target = deployment.rollback(to, actor=actor, reason=reason, incident=incident, force=force)
-        position = self.store.save(deployment)
+        saved: list[object] = []
+        if copy is not None:
+            saved = list(copy.apply(tenant, overlay, org, name, actor, reason=reason, incident=incident,
+                                    release={"script": name, "environment": environment}))
+        position = self.store.save(*saved, deployment)
         return MoveView(
             script=name,
             environment=environment,
@@ -121,4 +156,5 @@ class Environments:
             forced=force,
             time=deployment.modified_on,
             position=position,
+            config_changes=copy.changes if copy is not None else None,
         )

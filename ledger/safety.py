@@ -53,15 +53,19 @@ class Safety:
         return self.store.contents.get(script.org, script.id, version)
 
     def evaluate_gates(
-        self, org: str, script: Script, number: int, environment: str, target: Deployment | None
+        self, org: str, script: Script, number: int, environment: str, target: Deployment | None,
+        config: tuple[Any, Any] | None = None,
     ) -> list[Gate]:
+        """The gates of a move; ``config`` = (tenant, overlay) the release will have (default:
+        as stored now)."""
         smoke = self.store.get(SmokeHistory, SmokeHistory.create_id(org, script.name))
+        tenant, overlay = config or (self.store.tenant(org), self.store.overlay(org, script.name))
         return evaluate(
             policy=self.get_policy(org=org),
             environment=environment,
             version=number,
             content=self._content(script, number),
-            config=resolve(self.store.tenant(org), self.store.overlay(org, script.name), environment),
+            config=resolve(tenant, overlay, environment),
             staging=self.store.deployment(org, script.name, "staging"),
             target=target,
             smoke_passed_versions=smoke.passed_in("staging") if smoke else set(),
@@ -76,11 +80,12 @@ class Safety:
         target: Deployment | None,
         override: bool,
         reason: str | None,
+        config: tuple[Any, Any] | None = None,
     ) -> tuple[list[Gate], list[str] | None]:
         """Gates of a promotion, and the names overridden; refuses if any fails without override."""
         if override and not (reason and reason.strip()):
             raise InvalidInputError("--override-gates needs a --reason saying why")
-        gates = self.evaluate_gates(org, script, number, environment, target)
+        gates = self.evaluate_gates(org, script, number, environment, target, config)
         failing = [g for g in gates if not g.passed]
         if not failing:
             return gates, None

@@ -50,6 +50,12 @@ class TenantVariables(Aggregate):
         values: dict[str, str]
         secret_keys: list[str]
         source: str | None
+        #: Why, and for which incident (config promote, rollback --with-config); None before.
+        reason: str | None = None
+        incident: str | None = None
+        #: ``{"script", "environment"}`` when the change belongs to that pointer's move in the
+        #: same transaction (one release, not two); None otherwise.
+        release: dict[str, str] | None = None
 
         def apply(self, aggregate: TenantVariables) -> None:
             scope = aggregate.scopes.setdefault(scope_key(self.environment), {})
@@ -59,6 +65,9 @@ class TenantVariables(Aggregate):
     class VariablesDeleted(Changed):
         TOPIC = "revledger:TenantVariables.VariablesDeleted"
         keys: list[str]
+        reason: str | None = None
+        incident: str | None = None
+        release: dict[str, str] | None = None
 
         def apply(self, aggregate: TenantVariables) -> None:
             scope = aggregate.scopes.get(scope_key(self.environment), {})
@@ -78,7 +87,9 @@ class TenantVariables(Aggregate):
         secret_keys: list[str],
         actor: str,
         source: str | None = None,
+        **why: Any,
     ) -> None:
+        """``why``: optional ``reason``, ``incident`` and ``release`` (see the event)."""
         self.trigger_event(
             self.VariablesSet,
             org=self.org,
@@ -87,11 +98,12 @@ class TenantVariables(Aggregate):
             values=values,
             secret_keys=sorted(secret_keys),
             source=source,
+            **why,
         )
 
-    def delete_keys(self, environment: str | None, keys: list[str], actor: str) -> None:
+    def delete_keys(self, environment: str | None, keys: list[str], actor: str, **why: Any) -> None:
         self.trigger_event(
-            self.VariablesDeleted, org=self.org, environment=environment, actor=actor, keys=keys
+            self.VariablesDeleted, org=self.org, environment=environment, actor=actor, keys=keys, **why
         )
 
 
@@ -123,6 +135,10 @@ class Overlay(Aggregate):
         actor: str
         set: dict[str, str]
         delete: list[str]
+        reason: str | None = None
+        incident: str | None = None
+        #: As on the tenant's events: the pointer move this change belongs to, if any.
+        release: dict[str, str] | None = None
 
         def apply(self, aggregate: Overlay) -> None:
             scope = aggregate.scopes.setdefault(scope_key(self.environment), {})
@@ -134,8 +150,9 @@ class Overlay(Aggregate):
         return self.scopes.get(scope_key(environment), {})
 
     def update(
-        self, environment: str | None, set_: dict[str, str], delete: list[str], actor: str
+        self, environment: str | None, set_: dict[str, str], delete: list[str], actor: str, **why: Any
     ) -> None:
+        """``why``: optional ``reason``, ``incident`` and ``release`` (see the event)."""
         self.trigger_event(
             self.OverlayUpdated,
             org=self.org,
@@ -144,4 +161,5 @@ class Overlay(Aggregate):
             actor=actor,
             set=set_,
             delete=delete,
+            **why,
         )

@@ -68,6 +68,8 @@ class MoveView(View):
     overridden_gates: list[str] = field(default_factory=list)
     time: datetime | None = None
     position: int | None = None
+    #: With --with-config-from / --with-config: the configuration changes made with the move.
+    config_changes: list[dict[str, Any]] | None = None
 
 
 @dataclass(frozen=True)

@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ledger.names import check_environment
 from ledger.times import utc_text
 from projections.releases import ReleasesView
-
-if TYPE_CHECKING:
-    from projections.service import Projections
 
 POINTER_KINDS = ("promote", "rollback")
 
@@ -34,10 +31,11 @@ def with_releases(view: ReleasesView, rows: list[dict[str, Any]]) -> list[dict[s
 
 
 def release_show(
-    projections: Projections, *, org: str, name: str, environment: str, time: datetime | None = None
+    projections: Any, *, org: str, name: str, environment: str, time: datetime | None = None
 ) -> dict[str, Any]:
     """What ran, with what: the release of a script in an environment at ``time`` (default now),
-    with its effective configuration as it was then (secrets masked)."""
+    with its effective configuration as it was then (secrets masked). ``projections`` is the
+    query service (:class:`projections.service.Projections`)."""
     check_environment(environment)
     projections.check_script(org, name)
     moment = time or datetime.now(UTC)

@@ -228,7 +228,10 @@ class Releases(Projection[ReleasesView]):
         self.view.insert_tracking(tracking)
         self.view.record_source(event.originator_id, event.originator_version)
         scope = getattr(event, "environment", None)
+        marked = getattr(event, "release", None)  # part of that pointer's move: one release
         for name, environment in self.view.running(event.org, script, scope):
+            if marked and (marked["script"], marked["environment"]) == (name, environment):
+                continue
             current = self.view.head(event.org, name, environment)
             assert current is not None
             config = self.config_sha(event.org, name, environment)

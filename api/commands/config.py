@@ -219,3 +219,46 @@ def config_resolve(
              title=f"{name} in {environment}" + (f" at {view.at.isoformat()}" if view.at else ""))
     else:
         emit(view, output)
+
+
+@config_app.command("promote")
+def config_promote(
+    name: Annotated[str, typer.Argument(help="Script name.")],
+    source: Annotated[str, typer.Option("--from", help="Environment to copy overlay[FROM] from.")],
+    target: Annotated[str, typer.Option("--to", help="Environment whose overlay[TO] receives it.")],
+    keys: Annotated[str | None, typer.Option("--keys", help="Only these keys (comma-separated).")] = None,
+    include_tenant: Annotated[bool, typer.Option("--include-tenant", help="Also copy the tenant[FROM] keys the script's content references.")] = False,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Change nothing: print the plan.")] = False,
+    reason: Annotated[str | None, typer.Option(help="Why.")] = None,
+    incident: Annotated[str | None, typer.Option(help="Incident or ticket ID, e.g. INC-1042.")] = None,
+    org: OrgOpt = None, actor: ActorOpt = None, output: OutputOpt = Output.table,
+) -> None:
+    """Copy a script's environment-scoped overlay (overlay[FROM]) to overlay[TO] as one event:
+    keys added, changed and removed so TO matches FROM. Secrets show only by fingerprint.
+
+    Example: revledger config promote invoice-parser --from staging --to production --keys MODEL,TEMPERATURE --dry-run
+    """
+    from ledger.names import normalize_environment
+
+    inv = invocation(org, actor)
+    wanted = None if keys is None else [k.strip() for k in keys.split(",") if k.strip()]
+    answer = inv.ledger.promote_config(
+        org=inv.org, name=name, source=normalize_environment(source), target=normalize_environment(target),
+        actor=inv.actor, keys=wanted, include_tenant=include_tenant, dry_run=dry_run,
+        reason=reason, incident=incident,
+    )
+    if output != Output.table:
+        emit(answer, output)
+        return
+    verb = "Plan (nothing changed)" if dry_run else "Promoted configuration"
+    typer.echo(f"{verb}: {name} {answer['from']} → {answer['to']}, {len(answer['changes'])} change(s)."
+               + reach_line(answer["effective_changes"]))
+    for change in answer["changes"]:
+        typer.echo("  " + change_line(change))
+
+
+def change_line(change: dict[str, object]) -> str:
+    """``add MODEL (overlay[production]) → 3f2a…`` with fingerprints only."""
+    old, new = change["from_fingerprint"] or "absent", change["to_fingerprint"] or "absent"
+    secret = " (secret)" if change["secret"] else ""
+    return f"{change['op']} {change['key']}{secret} in {change['layer']}: {old} → {new}"

@@ -25,6 +25,7 @@ def promote(
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Change nothing: print the plan (diff, config changes, gates, command).")] = False,
     override_gates: Annotated[bool, typer.Option("--override-gates", help="Promote although gates fail (needs --reason; recorded).")] = False,
     incident: Annotated[str | None, typer.Option(help="Incident or ticket ID the promotion is for, e.g. INC-1042.")] = None,
+    with_config_from: Annotated[str | None, typer.Option("--with-config-from", help="Also copy that environment's overlay here, in the same transaction (both or neither).")] = None,
     org: OrgOpt = None,
     actor: ActorOpt = None,
     output: OutputOpt = Output.table,
@@ -34,11 +35,20 @@ def promote(
     Example: revledger promote invoice-parser --version 4 -e staging --expect-current 3
     Example: revledger promote invoice-parser --version 4 --to production --dry-run
     Example: revledger promote invoice-parser --version 5 --to production --override-gates --reason "hotfix" --incident INC-1042
+    Example: revledger promote invoice-parser --version 4 --to production --with-config-from staging
     """
+    from ledger.names import normalize_environment
+
     inv = invocation(org, actor)
     number = parse_version(version)
+    source = normalize_environment(with_config_from) if with_config_from else None
     if dry_run:
-        print_plan(inv.ledger.plan_promotion(org=inv.org, name=name, version=number, environment=to), output)
+        plan = inv.ledger.plan_promotion(org=inv.org, name=name, version=number, environment=to)
+        if source is not None:
+            plan["config_promotion"] = inv.ledger.promote_config(
+                org=inv.org, name=name, source=source, target=to, actor=inv.actor, dry_run=True,
+            )["changes"]
+        print_plan(plan, output)
         return
     expected = UNSET
     if expect_current is not None:
@@ -46,7 +56,7 @@ def promote(
     view = inv.ledger.promote(
         org=inv.org, name=name, version=number, environment=to,
         actor=inv.actor, reason=reason, expect_current=expected, override_gates=override_gates,
-        incident=incident,
+        incident=incident, **({"with_config_from": source} if source else {}),
     )
     if view.changed:
         message = f"Promoted {name} version {view.version} to {to} (was {view.previous_version or 'unset'})."
@@ -54,6 +64,8 @@ def promote(
             message += f" Gates overridden: {', '.join(view.overridden_gates)}."
         if view.incident:
             message += f" Tagged with incident {view.incident}."
+        if view.config_changes is not None:
+            message += f" Configuration from {source}: {len(view.config_changes)} change(s)."
     else:
         message = f"{to} already runs {name} version {view.version}: nothing changed."
     emit(view, output, columns=MOVE_COLUMNS, message=message)
@@ -90,6 +102,10 @@ def print_plan(plan: dict[str, Any], output: Output) -> None:
     if plan.get("target_last_active"):
         last = plan["target_last_active"]
         typer.echo(f"  target last active: {last['since'] or 'never'} until {last['until'] or 'now'}")
+    for change in plan.get("config_promotion") or []:
+        from api.commands.config import change_line
+
+        typer.echo(f"  with config: {change_line(change)}")
     for change in plan["config_changes"]:
         typer.echo(f"  config {change['key']}: {change['now'] or 'unused'} → {change['next'] or 'unused'}")
     for gate in plan["gates"]:

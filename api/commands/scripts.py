@@ -181,6 +181,7 @@ def version_rollback(
     expect_current: Annotated[str | None, typer.Option("--expect-current", help="Refuse unless the environment runs this version now.")] = None,
     force: Annotated[bool, typer.Option("--force", help="Allow a target never active (or quarantined) in this environment.")] = False,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Change nothing: print the plan.")] = False,
+    with_config: Annotated[bool, typer.Option("--with-config", help="Also restore overlay[ENV] (and the tenant[ENV] keys the target references) to their values when the target was last live there, in the same transaction.")] = False,
     org: OrgOpt = None,
     actor: ActorOpt = None,
     output: OutputOpt = Output.table,
@@ -201,6 +202,10 @@ def version_rollback(
             org=inv.org, name=name, to=target, environment=environment,
             incident=incident, reason=reason, force=force,
         )
+        if with_config:
+            plan["config_promotion"] = inv.ledger.plan_config_restore(
+                org=inv.org, name=name, to=target, environment=environment
+            )
         print_plan(plan, output)
         return
     from ledger.unset import UNSET
@@ -209,9 +214,12 @@ def version_rollback(
     view = inv.ledger.rollback(
         org=inv.org, name=name, to=target, actor=inv.actor, environment=environment,
         reason=reason, incident=incident, force=force, expect_current=expected,
+        **({"with_config": True} if with_config else {}),
     )
     if view.changed:
         message = f"Rolled {environment} of {name} back from version {view.previous_version} to {view.version}."
+        if view.config_changes is not None:
+            message += f" Configuration restored: {len(view.config_changes)} change(s)."
     else:
         message = f"{environment} already runs {name} version {view.version}: nothing changed."
     emit(

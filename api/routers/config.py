@@ -21,6 +21,8 @@ from api.routers import problems
 from api.routers.scripts import NamePath
 from api.schemas import (
     instant,
+    ConfigPromoteRequest,
+    ConfigPromotionPublic,
     ConfigPublic,
     ImportPublic,
     OverlayPublic,
@@ -182,3 +184,24 @@ async def resolve_config(
             org=caller.org, name=name, environment=environment, time=moment, reveal=reveal
         )
     )
+
+
+@router.post(
+    "/scripts/{name}/config/promote", response_model=ConfigPromotionPublic,
+    summary="Copy a script's overlay[FROM] to overlay[TO] as one event (or plan it: dry_run)",
+    tags=["overlays"], responses=problems(404, 409),
+)
+async def promote_config(
+    name: NamePath, body: ConfigPromoteRequest, caller: EditorDep, ledger: LedgerDep,
+    commands: CommandsDep, services: ServicesDep,
+) -> JSONResponse:
+    call = partial(
+        ledger.promote_config, org=caller.org, name=name, source=body.source, target=body.target,
+        actor=caller.actor, keys=body.keys, include_tenant=body.include_tenant, dry_run=body.dry_run,
+        reason=body.reason, incident=body.incident,
+    )
+    if body.dry_run:
+        plan = await services.read(call)
+        return JSONResponse(ConfigPromotionPublic.model_validate(plan).model_dump(mode="json"))
+    caller.require_config_write(body.target)
+    return await commands.run(call, ConfigPromotionPublic)

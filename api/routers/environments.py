@@ -57,16 +57,25 @@ async def promote(
     caller: MoverDep, ledger: LedgerDep, commands: CommandsDep, services: ServicesDep,
 ) -> JSONResponse:
     if body.dry_run:
-        return JSONResponse(await services.read(
+        plan = await services.read(
             ledger.plan_promotion, org=caller.org, name=name, version=body.version, environment=env
-        ))
+        )
+        if body.with_config_from:
+            plan["config_promotion"] = (await services.read(
+                ledger.promote_config, org=caller.org, name=name, source=body.with_config_from,
+                target=env, actor=caller.actor, dry_run=True,
+            ))["changes"]
+        return JSONResponse(plan)
     if body.override_gates:
         caller.require("deployer", "overriding promotion gates")
+    if body.with_config_from:
+        caller.require_config_write(env)
     expected = body.expect_current if "expect_current" in body.model_fields_set else UNSET
     return await commands.run(
         partial(ledger.promote, org=caller.org, name=name, version=body.version, environment=env,
                 actor=caller.actor, reason=body.reason, expect_current=expected,
-                incident=body.incident, override_gates=body.override_gates),
+                incident=body.incident, override_gates=body.override_gates,
+                **({"with_config_from": body.with_config_from} if body.with_config_from else {})),
         MovePublic,
     )
 
@@ -81,15 +90,22 @@ async def rollback(
     caller: MoverDep, ledger: LedgerDep, commands: CommandsDep, services: ServicesDep,
 ) -> JSONResponse:
     if body.dry_run:
-        return JSONResponse(await services.read(
+        plan = await services.read(
             ledger.plan_rollback, org=caller.org, name=name, to=body.to, environment=env,
             incident=body.incident, reason=body.reason, force=body.force,
-        ))
+        )
+        if body.with_config:
+            plan["config_promotion"] = await services.read(
+                ledger.plan_config_restore, org=caller.org, name=name, to=body.to, environment=env
+            )
+        return JSONResponse(plan)
+    if body.with_config:
+        caller.require_config_write(env)
     expected = body.expect_current if "expect_current" in body.model_fields_set else UNSET
     return await commands.run(
         partial(ledger.rollback, org=caller.org, name=name, to=body.to, actor=caller.actor,
                 environment=env, reason=body.reason, incident=body.incident, force=body.force,
-                expect_current=expected),
+                expect_current=expected, **({"with_config": True} if body.with_config else {})),
         MovePublic,
     )
 
