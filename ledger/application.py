@@ -125,6 +125,7 @@ class Ledger(Application[UUID]):
     publish = delegate("scripts", Scripts.publish)
     list_versions = delegate("scripts", Scripts.list_versions)
     get_version = delegate("scripts", Scripts.get_version)
+    label_version = delegate("scripts", Scripts.label_version)
 
     # Environment pointers
     pointers = delegate("environments", Environments.pointers)
