@@ -15,7 +15,7 @@ attribute          class                            holds
 ``runs``           :class:`ledger.runs.Runs`        pinned smoke runs and their archive
 ``incidents``      :class:`Incidents`               incidents
 ``log_imports``    :class:`LogImports`              log imports in the event log
-``responses``      :class:`Responses`               Idempotency-Key responses (SQLite)
+``responses``      :class:`Responses`               Idempotency-Key responses
 =================  ==============================  =========================================
 
 Callers keep calling ``ledger.promote(...)``: each public method is delegated explicitly to
@@ -98,8 +98,9 @@ class Ledger(Application[UUID]):
         return recordings
 
     def construct_factory(self, env: Any) -> Any:
-        """eventsourcing's factory; on SQLite its datastore can hold a transaction open
-        (see :mod:`ledger.idempotency`), otherwise it behaves the same."""
+        """eventsourcing's factory; its datastore can hold a transaction open (SQLite:
+        :mod:`ledger.idempotency`, PostgreSQL: :mod:`ledger.holding`), otherwise it behaves
+        the same."""
         dbname = env.get("SQLITE_DBNAME")
         if dbname and env.get("PERSISTENCE_MODULE", "").startswith("eventsourcing.sqlite"):
             private_file(dbname)  # owner-only before SQLite creates it (its -wal and -shm follow)
@@ -107,6 +108,10 @@ class Ledger(Application[UUID]):
         datastore = getattr(factory, "datastore", None)
         if type(datastore) is SQLiteDatastore:
             datastore.__class__ = HoldingDatastore  # adds behaviour only, no state
+        elif type(datastore).__name__ == "PostgresDatastore":
+            from ledger.holding import HoldingPostgresDatastore  # psycopg: an optional extra
+
+            datastore.__class__ = HoldingPostgresDatastore  # the same: behaviour only
         return factory
 
     @property
