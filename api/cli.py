@@ -131,7 +131,14 @@ def _register() -> None:
     from api.commands import requests; requests.register(app)  # noqa: E702
 
 
+def _check_declarations() -> None:
+    from api.operations.commands import guard_local_commands
+
+    guard_local_commands(app)  # declared local_only: refused in remote mode (api/operations/)
+
+
 _register()
+_check_declarations()
 
 
 def main() -> None:  # pragma: no cover - console script entry point

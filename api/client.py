@@ -233,10 +233,15 @@ class LedgerClient:
     def list_versions(self, *, org: str, name: str) -> list[VersionView]:
         return [to_view(VersionView, row) for row in self._get(f"/v1/scripts/{_seg(name)}/versions", org)]
 
-    def get_version(self, *, org: str, name: str, version: int,
+    def get_version(self, *, org: str, name: str, version: int | str,
                     with_content: bool = False) -> VersionView:
-        data = self._get(f"/v1/scripts/{_seg(name)}/versions/{version}", org, content=with_content)
+        data = self._get(f"/v1/scripts/{_seg(name)}/versions/{_seg(str(version))}", org, content=with_content)
         return to_view(VersionView, data)
+
+    def label_version(self, *, org: str, name: str, version: int | str, label: str,
+                      actor: str) -> VersionView:
+        path = f"/v1/scripts/{_seg(name)}/versions/{_seg(str(version))}/label"
+        return to_view(VersionView, self._send("PUT", path, org, {"label": label}))
 
     # Environments ------------------------------------------------------------------
 
@@ -331,8 +336,9 @@ class LedgerClient:
         return to_view(VariableView, data)
 
     def import_variables(self, *, org: str, text: str, actor: str,
-                         environment: str | None = None, source: str = ".env") -> ImportView:
-        params = {"environment": environment, "source": source}
+                         environment: str | None = None, source: str = ".env",
+                         base: bool = False) -> ImportView:
+        params = {"environment": environment, "source": source, "base": base or None}
         response = self._request("POST", "/v1/env/import", org, params=params, content=text)
         return to_view(ImportView, response.json())
 

@@ -26,6 +26,7 @@ from ledger.errors import (
     LedgerError,
     NotFoundError,
     RefusedError,
+    UnknownLabelError,
 )
 from ledger.gates import GateError
 from ledger.retries import RacedError
@@ -65,13 +66,14 @@ def _row(status: int, kind: str, title: str, exit_code: int, grpc: str) -> Error
     return ErrorRow(status, TYPE_PREFIX + kind, title, exit_code, grpc)
 
 
-#: Exit codes: 1 error, 2 usage (click's), 3 conflict, 4 refused by promotion gates, 130 interrupted.
+#: Exit codes: 1 error, 2 usage (click's, and a version label no version has), 3 conflict, 4 refused by promotion gates, 130 interrupted.
 ERRORS: dict[type[LedgerError], ErrorRow] = {
     LedgerError: _row(400, "ledger", "Request refused", 1, "FAILED_PRECONDITION"),
     InvalidInputError: _row(422, "invalid-input", "Invalid input", 1, "INVALID_ARGUMENT"),
     ContentTooLargeError: _row(413, "content-too-large", "Content too large", 1, "INVALID_ARGUMENT"),
     MalformedLogError: _row(422, "malformed-log", "Invalid input", 1, "INVALID_ARGUMENT"),
     NotFoundError: _row(404, "not-found", "Not found", 1, "NOT_FOUND"),
+    UnknownLabelError: _row(404, "unknown-label", "Not found", 2, "NOT_FOUND"),
     AlreadyExistsError: _row(409, "already-exists", "Already exists", 1, "ALREADY_EXISTS"),
     RefusedError: _row(409, "refused", "Refused", 1, "FAILED_PRECONDITION"),
     GateError: _row(409, "gate", "Refused by promotion gates", 4, "FAILED_PRECONDITION"),

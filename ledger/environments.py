@@ -33,7 +33,7 @@ class Environments:
         *,
         org: str,
         name: str,
-        version: int,
+        version: int | str,
         environment: str,
         actor: str,
         reason: str | None = None,
@@ -89,7 +89,7 @@ class Environments:
         *,
         org: str,
         name: str,
-        to: int,
+        to: int | str,
         actor: str,
         environment: str = "production",
         reason: str | None = None,
@@ -100,9 +100,10 @@ class Environments:
         along: tuple[Aggregate, ...] = (),
     ) -> MoveView:
         check_environment(environment)
-        if to < 0:
-            raise InvalidInputError("--to must be a version number, or 0 for the previous version")
         script = self.store.script(org, name)
+        to = self.store.version_number(script, to)
+        if to < 0:
+            raise InvalidInputError("--to must be a version number or label, or 0 for the previous version")
         deployment = self.store.deployment(org, name, environment)
         if deployment is None:
             raise NotFoundError(f"{environment} has never run {name!r}: nothing to roll back")

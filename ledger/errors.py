@@ -28,6 +28,10 @@ class NotFoundError(LedgerError):
     """Something named in the request does not exist (in this organization)."""
 
 
+class UnknownLabelError(NotFoundError):
+    """A version given by a label no version has (a bad option value, as a mistyped number was)."""
+
+
 class AlreadyExistsError(LedgerError):
     """Creating something that already exists."""
 
