@@ -23,6 +23,7 @@ from typing import Any, TypeVar
 import httpx
 
 from api.client_runs import RunsClient
+from ledger.approvals import RequestView
 from api.errors import ServerUnreachableError, error_class
 from ledger.access import IssuedTokenView, TokenView
 from ledger.unset import UNSET
@@ -260,7 +261,7 @@ class LedgerClient(RunsClient):
         if override_gates:
             body["override_gates"] = True
         path = f"/v1/scripts/{_seg(name)}/environments/{_seg(environment)}/promote"
-        return to_view(MoveView, self._send("POST", path, org, body))
+        return self._move_or_request(self._send("POST", path, org, body))
 
     def rollback(self, *, org: str, name: str, to: int, actor: str,
                  environment: str = "production", reason: str | None = None,
@@ -270,7 +271,32 @@ class LedgerClient(RunsClient):
         if expect_current is not UNSET:
             body["expect_current"] = expect_current
         path = f"/v1/scripts/{_seg(name)}/environments/{_seg(environment)}/rollback"
-        return to_view(MoveView, self._send("POST", path, org, body))
+        return self._move_or_request(self._send("POST", path, org, body))
+
+    @staticmethod
+    def _move_or_request(data: dict[str, Any]) -> Any:
+        """A move, or (202, approvals needed) the change request recorded instead."""
+        return to_view(RequestView, data) if "requester" in data else to_view(MoveView, data)
+
+    # Change requests ---------------------------------------------------------------
+
+    def requests(self, *, org: str, environment: str | None = None,
+                 state: str | None = None) -> list[dict[str, Any]]:
+        return self._get("/v1/requests", org, environment=environment, state=state)  # type: ignore[no-any-return]
+
+    def get_request(self, *, org: str, request_id: str) -> RequestView:
+        return to_view(RequestView, self._get(f"/v1/requests/{_seg(request_id)}", org))
+
+    def approve_request(self, *, org: str, request_id: str, actor: str, role: str | None = None,
+                        reason: str | None = None) -> RequestView:
+        """The server records the token's principal as the approver (``actor`` is not sent)."""
+        path = f"/v1/requests/{_seg(request_id)}/approve"
+        return to_view(RequestView, self._send("POST", path, org, {"reason": reason}))
+
+    def reject_request(self, *, org: str, request_id: str, actor: str, reason: str,
+                       role: str | None = None) -> RequestView:
+        path = f"/v1/requests/{_seg(request_id)}/reject"
+        return to_view(RequestView, self._send("POST", path, org, {"reason": reason}))
 
     # Safe promotion: plans and diffs ---------------------------------------------
 

@@ -36,7 +36,7 @@ COMMANDS = cli_commands()
 APP = create_app(Settings(home=Path("unused")))
 OPENAPI = APP.openapi()
 ROUTERS = ["health", "scripts", "environments", "diffs", "config", "audit", "tokens", "logs",
-           "incidents", "reports", "scriptum", "transparency", "runs"]
+           "incidents", "reports", "scriptum", "transparency", "requests", "runs"]
 ROUTES = {
     (method, route.path): route
     for module in ROUTERS
