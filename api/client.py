@@ -22,6 +22,7 @@ from typing import Any, TypeVar
 
 import httpx
 
+from api.client_runs import RunsClient
 from ledger.approvals import RequestView
 from api.errors import ServerUnreachableError, error_class
 from ledger.access import IssuedTokenView, TokenView
@@ -106,7 +107,7 @@ def _clean(params: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in params.items() if v is not None}
 
 
-class LedgerClient:
+class LedgerClient(RunsClient):
     """Talks to ``revledger serve`` at ``base_url`` with one bearer token."""
 
     def __init__(self, base_url: str, token: str, *, timeout: float = 30.0,
@@ -139,7 +140,8 @@ class LedgerClient:
     # Transport -------------------------------------------------------------------
 
     def _request(self, method: str, path: str, org: str, *, params: dict[str, Any] | None = None,
-                 json_body: Any = None, content: str | None = None) -> httpx.Response:
+                 json_body: Any = None, content: str | None = None,
+                 timeout: float | None = None) -> httpx.Response:
         headers = {"x-organization-id": org}
         if self.min_position:
             headers[MIN_POSITION] = str(self.min_position)
@@ -149,6 +151,8 @@ class LedgerClient:
         if content is not None:
             headers["Content-Type"] = "text/plain; charset=utf-8"
         kwargs: dict[str, Any] = {"params": _clean(params or {}), "headers": headers}
+        if timeout is not None:
+            kwargs["timeout"] = timeout
         if json_body is not None:
             kwargs["json"] = json_body
         if content is not None:
