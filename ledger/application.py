@@ -10,6 +10,8 @@ attribute          class                            holds
 ``scripts``        :class:`ledger.scripts.Scripts`  scripts, drafts, versions
 ``environments``   :class:`Environments`            environment pointers (promote, rollback)
 ``releasing``      :class:`Releasing`               configuration promoted with versions
+``approvals``      :class:`Approvals`               change requests (promote, rollback when
+                                                    the policy asks for approvals)
 ``safety``         :class:`ledger.safety.Safety`    policy, gates, diffs, dry-run plans
 ``configuration``  :class:`Configuration`           tenant variables, overlays, resolution
 ``access``         :class:`ledger.access.Access`    API tokens and who they stand for
@@ -34,7 +36,9 @@ from eventsourcing.sqlite import SQLiteDatastore
 
 from ledger.access import Access
 from ledger.aggregates import Aggregates
+from ledger.approvals import Approvals
 from ledger.archive import Archive
+from ledger.change_request import ChangeRequest
 from ledger.configuration import Configuration
 from ledger.contents import ContentStore
 from ledger.delegation import delegate
@@ -71,6 +75,7 @@ class Ledger(Application[UUID]):
         SmokeHistory: 100,
         ScriptCatalog: 100,
         TokenDirectory: 100,
+        ChangeRequest: 100,
     }
 
     def __init__(self, env: Any = None, **kwargs: Any) -> None:
@@ -85,6 +90,7 @@ class Ledger(Application[UUID]):
         self.safety = Safety(self.aggregates)
         self.releasing = Releasing(self.aggregates)
         self.environments = Environments(self.aggregates, self.safety, self.releasing)
+        self.approvals = Approvals(self.aggregates, self.safety, self.environments)
         self.configuration = Configuration(self.aggregates)
         self.access = Access(self.aggregates)
         self.runs = Runs(self.aggregates)
@@ -137,10 +143,15 @@ class Ledger(Application[UUID]):
 
     # Environment pointers
     pointers = delegate("environments", Environments.pointers)
-    promote = delegate("environments", Environments.promote)
-    rollback = delegate("environments", Environments.rollback)
+    promote = delegate("approvals", Approvals.promote)
+    rollback = delegate("approvals", Approvals.rollback)
     promote_config = delegate("releasing", Releasing.promote_config)
     plan_config_restore = delegate("releasing", Releasing.plan_config_restore)
+
+    # Change requests (two-person approvals)
+    approve_request = delegate("approvals", Approvals.approve_request)
+    reject_request = delegate("approvals", Approvals.reject_request)
+    get_request = delegate("approvals", Approvals.get_request)
 
     # Policy, gates, diffs and plans
     get_policy = delegate("safety", Safety.get_policy)

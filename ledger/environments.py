@@ -3,6 +3,10 @@ rollback (:class:`Environments`; the aggregate is :class:`ledger.deployment.Depl
 
 from __future__ import annotations
 
+from typing import Any
+
+from eventsourcing.domain import Aggregate
+
 from ledger.aggregates import Aggregates
 from ledger.deployment import Deployment
 from ledger.errors import InvalidInputError, NotFoundError
@@ -39,11 +43,15 @@ class Environments:
         override_gates: bool = False,
         incident: str | None = None,
         with_config_from: str | None = None,
+        approval: dict[str, Any] | None = None,
+        along: tuple[Aggregate, ...] = (),
     ) -> MoveView:
         """Move a pointer after the gates pass (or, with a reason, are overridden); ``incident``
         tags the move (an override during an incident, say) for the incident's timeline.
         ``with_config_from`` copies that environment's overlay to this one in the same
-        transaction (both or neither), and the gates see the configuration the release will have."""
+        transaction (both or neither), and the gates see the configuration the release will have.
+        ``approval`` records how approvals were met; ``along`` is saved in the same transaction
+        (the change request whose last approval this is)."""
         check_environment(environment)
         script = self.store.script(org, name)
         number = self.store.resolve_version(org, script, version)
@@ -73,11 +81,12 @@ class Environments:
                 org, script, number, environment, existing, override_gates, reason, (tenant, overlay)
             )
         changed = deployment.promote(
-            number, actor=actor, reason=reason, incident=incident, overridden_gates=overridden
+            number, actor=actor, reason=reason, incident=incident, overridden_gates=overridden,
+            approval=approval,
         )
         written = bool(changed or copy)
-        # The configuration first, the pointer last: its position is the one returned.
-        position = self.store.save(*saved, deployment if changed else None) if written else None
+        # The configuration first, then the pointer (and what comes along), in one transaction.
+        position = self.store.save(*saved, deployment if changed else None, *along) if written else None
         return MoveView(
             script=name,
             environment=environment,
@@ -89,6 +98,7 @@ class Environments:
             reason=reason,
             incident=incident,
             overridden_gates=overridden or [],
+            approval=approval,
             time=deployment.modified_on if changed else None,
             position=position,
             config_changes=copy.changes if copy is not None else None,
@@ -108,6 +118,8 @@ class Environments:
         force: bool = False,
         expect_current: int | None = UNSET,
         with_config: bool = False,
+        approval: dict[str, Any] | None = None,
+        along: tuple[Aggregate, ...] = (),
     ) -> MoveView:
         """Roll back; ``with_config`` also restores ``overlay[ENV]`` (and the ``tenant[ENV]`` keys
         the target references) to their values when the target was last live there, in the
@@ -137,12 +149,13 @@ class Environments:
             copy = self.releasing.plan_restore(
                 org, script, deployment, deployment.rollback_target(to), tenant, overlay
             )
-        target = deployment.rollback(to, actor=actor, reason=reason, incident=incident, force=force)
+        target = deployment.rollback(to, actor=actor, reason=reason, incident=incident, force=force,
+                                     approval=approval)
         saved: list[object] = []
         if copy is not None:
             saved = list(copy.apply(tenant, overlay, org, name, actor, reason=reason, incident=incident,
                                     release={"script": name, "environment": environment}))
-        position = self.store.save(*saved, deployment)
+        position = self.store.save(*saved, deployment, *along)
         return MoveView(
             script=name,
             environment=environment,
@@ -154,6 +167,7 @@ class Environments:
             reason=reason,
             incident=incident,
             forced=force,
+            approval=approval,
             time=deployment.modified_on,
             position=position,
             config_changes=copy.changes if copy is not None else None,

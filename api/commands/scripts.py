@@ -216,6 +216,10 @@ def version_rollback(
         reason=reason, incident=incident, force=force, expect_current=expected,
         **({"with_config": True} if with_config else {}),
     )
+    from api.commands.environments import requested
+
+    if requested(view, output):
+        return
     if view.changed:
         message = f"Rolled {environment} of {name} back from version {view.previous_version} to {view.version}."
         if view.config_changes is not None:
