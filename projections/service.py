@@ -43,8 +43,8 @@ class Projections:
         self.audit_trail = AuditTrail(AuditView(self.db, AuditTrail.name))
         self.timestamps = RevisionTimestamps(RevisionTimestampsView(self.db, RevisionTimestamps.name))
         self.runs_model = Runs(RunsView(self.db, Runs.name))
-        self.releases = Releases(ReleasesView(self.db, Releases.name), ledger)
         self.requests_model = ChangeRequests(ChangeRequestsView(self.db, ChangeRequests.name))
+        self.releases = Releases(ReleasesView(self.db, Releases.name), ledger)
         self.all: dict[str, Projection[Any]] = {
             p.name: p for p in (self.pointers, self.audit_trail, self.timestamps, self.runs_model,
                                 self.requests_model, self.releases)
