@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import importlib.metadata
 import logging
+import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -25,7 +26,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api.idempotency import IdempotencyKeyError, check_key, fingerprint
 from api.problems import BadRequestError
-from api.services import open_ledger, verifiable_log
+from api.services import master_key_notice, open_ledger, verifiable_log
 from api.writer import BatchWriter
 from api.settings import Settings
 from ledger.access import Principal, UnauthenticatedError, change_role
@@ -136,6 +137,9 @@ class Services:
 
 def open_services(settings: Settings) -> Services:
     ledger = open_ledger(settings)
+    notice = master_key_notice(ledger)
+    if notice:
+        print(notice, file=sys.stderr, flush=True)
     services = Services(settings, ledger)
     services.log.on_checkpoint = services.verify_later
     return services

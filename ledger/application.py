@@ -12,6 +12,8 @@ attribute          class                            holds
 ``safety``         :class:`ledger.safety.Safety`    policy, gates, diffs, dry-run plans
 ``configuration``  :class:`Configuration`           tenant variables, overlays, resolution
 ``access``         :class:`ledger.access.Access`    API tokens and who they stand for
+``secrets``        :class:`ledger.secrets.Secrets`  master key, key rings, sealing, opening
+``keys``           :class:`ledger.keys.Keys`        key status, rotation, shredding, reveals
 ``runs``           :class:`ledger.runs.Runs`        pinned smoke runs and their archive
 ``incidents``      :class:`Incidents`               incidents
 ``log_imports``    :class:`LogImports`              log imports in the event log
@@ -43,10 +45,12 @@ from ledger.files import private_file
 from ledger.idempotency import HoldingDatastore, Responses
 from ledger.immutability import protect_events
 from ledger.incidents import Incidents
+from ledger.keyring import KeyDirectory, KeyRing
 from ledger.log_imports import LogImports
 from ledger.policy import Policy
 from ledger.runs import Runs, SmokeHistory
 from ledger.safety import Safety
+from ledger.secrets import Secrets
 from ledger.script import Script, ScriptCatalog
 from ledger.scripts import Scripts
 from ledger.tokens import TokenDirectory
@@ -69,6 +73,8 @@ class Ledger(Application[UUID]):
         SmokeHistory: 100,
         ScriptCatalog: 100,
         TokenDirectory: 100,
+        KeyRing: 50,  # grows by one event per reveal over HTTP
+        KeyDirectory: 100,
     }
 
     def __init__(self, env: Any = None, **kwargs: Any) -> None:
@@ -79,12 +85,13 @@ class Ledger(Application[UUID]):
         #: The read side's verifiable log, when the interface layer attached one.
         self.verifiable_log: Any = None
         self.aggregates = Aggregates(self)
+        self.secrets = Secrets(self.aggregates)
         self.scripts = Scripts(self.aggregates)
-        self.safety = Safety(self.aggregates)
+        self.safety = Safety(self.aggregates, self.secrets)
         self.environments = Environments(self.aggregates, self.safety)
-        self.configuration = Configuration(self.aggregates)
+        self.configuration = Configuration(self.aggregates, self.secrets)
         self.access = Access(self.aggregates)
-        self.runs = Runs(self.aggregates)
+        self.runs = Runs(self.aggregates, self.configuration)
         self.incidents = Incidents(self.aggregates)
         self.log_imports = LogImports(self.aggregates)
         self.responses = Responses(self)
