@@ -139,7 +139,7 @@ def open_services(settings: Settings) -> Services:
     ledger = open_ledger(settings)
     notice = master_key_notice(ledger)
     if notice:
-        print(notice, file=sys.stderr, flush=True)
+        print(f"note: {notice}", file=sys.stderr, flush=True)
     services = Services(settings, ledger)
     services.log.on_checkpoint = services.verify_later
     return services

@@ -63,7 +63,7 @@ class Configuration:
         stored, fingerprints = sealing.seal(tenant.id, environment, values, encrypt, tenant.version + 1)
         tenant.set_values(environment, stored, secret_keys, actor=actor, source=source,
                           fingerprints=fingerprints)
-        return self.store.save(tenant, *sealing.pending)
+        return self.store.save(*sealing.pending, tenant)
 
     def effective_values(self, *, org: str, name: str, environment: str) -> dict[str, ResolvedVariable]:
         """The effective config with real values (for a run, or a release's digest); a
@@ -240,7 +240,7 @@ class Configuration:
             sealing = self.secrets.sealing(org, actor)
             stored, fingerprints = sealing.seal(overlay.id, environment, set_, encrypt, overlay.version + 1)
             overlay.update(environment, stored, delete, actor=actor, fingerprints=fingerprints)
-            position = self.store.save(overlay, *sealing.pending)
+            position = self.store.save(*sealing.pending, overlay)
         view = self._overlay_view(
             org, name, environment, False, sorted(set_), sorted(delete), position
         )

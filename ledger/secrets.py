@@ -106,7 +106,7 @@ class Sealing:
         for name, value in values.items():
             fp = envelope.fingerprint(fp_key, value)
             fingerprints[name] = fp
-            if name in encrypt:
+            if name in encrypt and value != "":  # empty: nothing to hide (an overlay's "defer")
                 where = place(self.org, aggregate_id, environment, name)
                 stored[name] = envelope.seal(data_key, key_id, where, version, fp, value)
             else:
@@ -173,6 +173,10 @@ class Secrets:
 
     def fingerprint_key(self, ring: KeyRing) -> bytes:
         return self._unwrap(ring.org, "fingerprint", ring.fingerprint_key)
+
+    def fingerprint_of(self, org: str, value: str) -> str:
+        """The fingerprint the organization's outputs show for ``value``."""
+        return self.reader(org).fingerprint(value)
 
     def reader(self, org: str) -> Reader:
         return Reader(self, org, self.ring(org))

@@ -55,11 +55,12 @@ class Invocation:
         # is a master key made on the way.
         new_store = not self.settings.database_url and not self.settings.ledger_path.exists()
         ledger = open_ledger(self.settings)
+        notice = master_key_notice(ledger, new_store=new_store)
         if new_store:
-            typer.echo(f"note: created a new revledger store in {self.settings.home}", err=True)
-        notice = master_key_notice(ledger)
-        if notice:
-            typer.echo(notice, err=True)
+            typer.echo(f"note: created a new revledger store in {self.settings.home}"
+                       + (f" ({notice})" if notice else ""), err=True)
+        elif notice:
+            typer.echo(f"note: {notice}", err=True)
         return ledger
 
 
