@@ -263,11 +263,15 @@ async def authenticate(
     return caller
 
 
+get_caller.role = "viewer"  # type: ignore[attr-defined]  # read by api/operations/routes.py
+
+
 def _requires(role: str, action: str) -> Callable[..., Any]:
     async def check(caller: Annotated[Caller, Depends(get_caller)]) -> Caller:
         caller.require(role, action)
         return caller
 
+    check.role = role  # type: ignore[attr-defined]
     return check
 
 
@@ -286,6 +290,7 @@ async def get_mover(env: str, caller: ViewerDep) -> Caller:
     return caller
 
 
+get_mover.role = "environment"  # type: ignore[attr-defined]  # editor, deployer for production
 MoverDep = Annotated[Caller, Depends(get_mover)]
 
 

@@ -80,7 +80,7 @@ class Ledger(Application[UUID]):
     def __init__(self, env: Any = None, **kwargs: Any) -> None:
         super().__init__(env=env, **kwargs)
         protect_events(self.recorder)
-        #: Called after every successful save (the log tree appends the new events).
+        #: Called after every committed save (the log tree appends the new events).
         self.on_saved: list[Callable[[], None]] = []
         #: The read side's verifiable log, when the interface layer attached one.
         self.verifiable_log: Any = None
@@ -97,9 +97,11 @@ class Ledger(Application[UUID]):
         self.responses = Responses(self)
 
     def save(self, *objs: Any, **kwargs: Any) -> Any:
+        """Save; the listeners hear of it once it is committed (inside a keyed command's
+        transaction, when that commits: they never see events that may still roll back)."""
         recordings = super().save(*objs, **kwargs)
         for listener in self.on_saved:
-            listener()
+            self.responses.after_commit(listener)
         return recordings
 
     def construct_factory(self, env: Any) -> Any:
@@ -130,6 +132,7 @@ class Ledger(Application[UUID]):
     publish = delegate("scripts", Scripts.publish)
     list_versions = delegate("scripts", Scripts.list_versions)
     get_version = delegate("scripts", Scripts.get_version)
+    label_version = delegate("scripts", Scripts.label_version)
 
     # Environment pointers
     pointers = delegate("environments", Environments.pointers)

@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -51,6 +51,16 @@ class HoldingDatastore(SQLiteDatastore):
     def _held_connection(self) -> sqlite3.Connection | None:
         return getattr(_held, "by_store", {}).get(id(self))
 
+    def after_commit(self, callback: Callable[[], None]) -> None:
+        """Call ``callback`` once what this thread saved is committed: now, outside
+        :meth:`hold`; else once the held transaction commits (never, if it rolls back)."""
+        if self._held_connection() is None:
+            callback()
+            return
+        pending = _held.__dict__.setdefault("after_commit", {}).setdefault(id(self), [])
+        if callback not in pending:
+            pending.append(callback)
+
     @contextmanager
     def hold(self) -> Iterator[None]:
         if self._held_connection() is not None:
@@ -63,15 +73,20 @@ class HoldingDatastore(SQLiteDatastore):
             with _translated():
                 raw.execute("BEGIN IMMEDIATE")  # the write lock now: no upgrade deadlock later
             held[id(self)] = raw
+            pending = _held.__dict__.setdefault("after_commit", {})
             try:
                 yield
             except BaseException:
                 del held[id(self)]
+                pending.pop(id(self), None)
                 raw.rollback()
                 raise
             del held[id(self)]
+            callbacks = pending.pop(id(self), [])
             with _translated():
                 raw.commit()
+            for callback in callbacks:  # e.g. the log tree: it must see committed events only
+                callback()
 
     @contextmanager
     def transaction(self, *, commit: bool) -> Iterator[SQLiteCursor]:
@@ -132,6 +147,14 @@ class Responses:
                 " created_at TEXT NOT NULL, PRIMARY KEY (org, token, key))"
             )
         self._responses_ready = True
+
+    def after_commit(self, callback: Callable[[], None]) -> None:
+        """Call ``callback`` once this thread's saves are committed (see :meth:`transaction`)."""
+        holding = self._holding
+        if holding is None:
+            callback()
+        else:
+            holding.after_commit(callback)
 
     def transaction(self) -> ContextManager[None]:
         """Everything saved inside commits together, at the end (a no-op off SQLite)."""
