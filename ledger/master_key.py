@@ -23,9 +23,6 @@ from ledger.files import FILE_MODE, private_dir
 class MasterKeyError(LedgerError):
     """The master key is missing, unreadable, or not the one the store's keys are wrapped with."""
 
-    http_status = 503
-    title = "Master key unavailable"
-
 
 @dataclass(frozen=True)
 class MasterKey:

@@ -27,8 +27,6 @@ from ledger.variables import scope_key
 class UndecryptableError(DamagedStoreError):
     """A sealed value that does not open where it sits (moved between events, orgs or keys)."""
 
-    title = "Secret cannot be decrypted"
-
 
 def _scope_label(scope: str) -> str:
     return "base scope" if scope == "" else scope

@@ -67,7 +67,8 @@ def normalised(text: str, org: str) -> str:
 
 def unkeyed(text: str) -> str:
     """Output with fingerprints (8 hex digits, keyed per organization) masked."""
-    return re.sub(r"\b[0-9a-f]{8}\b", "<fingerprint>", text)
+    return re.sub(r"'[0-9a-f]{8}'|\b[0-9a-f]{8}\b", "<fingerprint>", text)  # YAML quotes '12345678'
+
 
 
 def write_sequence(cli: Cli) -> list[list[str]]:
