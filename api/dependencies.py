@@ -299,6 +299,27 @@ def check_reveal(caller: Caller, reveal: bool) -> None:
         caller.require("admin", "revealing secrets")
 
 
+def revealed_keys(view: Any) -> list[str]:
+    """The secret keys an answer shows in full (a variable, a list of them, an overlay, a config)."""
+    if isinstance(view, list):
+        return sorted({k for item in view for k in revealed_keys(item)})
+    variables = getattr(view, "variables", None)
+    if isinstance(variables, dict):
+        return sorted(k for k, v in variables.items() if v.get("secret"))
+    return [view.key] if getattr(view, "secret", False) else []
+
+
+async def record_reveal(services: Services, caller: Caller, view: Any, what: str,
+                        script: str | None = None, environment: str | None = None) -> Any:
+    """Record a reveal over HTTP in the audit trail (who, which keys, when), then answer."""
+    keys = revealed_keys(view)
+    if keys:
+        await services.command(lambda: services.ledger.record_reveal(
+            org=caller.org, actor=caller.actor, keys=keys, what=what, script=script,
+            environment=environment))
+    return view
+
+
 # Commands -----------------------------------------------------------------------------
 
 

@@ -46,6 +46,7 @@ from ledger.idempotency import HoldingDatastore, Responses
 from ledger.immutability import protect_events
 from ledger.incidents import Incidents
 from ledger.keyring import KeyDirectory, KeyRing
+from ledger.keys import Keys
 from ledger.log_imports import LogImports
 from ledger.policy import Policy
 from ledger.runs import Runs, SmokeHistory
@@ -92,6 +93,7 @@ class Ledger(Application[UUID]):
         self.configuration = Configuration(self.aggregates, self.secrets)
         self.access = Access(self.aggregates)
         self.runs = Runs(self.aggregates, self.configuration)
+        self.keys = Keys(self.aggregates, self.secrets)
         self.incidents = Incidents(self.aggregates)
         self.log_imports = LogImports(self.aggregates)
         self.responses = Responses(self)
@@ -169,6 +171,13 @@ class Ledger(Application[UUID]):
     run = delegate("runs", Runs.run)
     get_run = delegate("runs", Runs.get_run)
     runner_command = delegate("runs", Runs.runner_command)
+
+    # Keys
+    keys_status = delegate("keys", Keys.status)
+    rotate_master_key = delegate("keys", Keys.rotate_master)
+    rotate_org_key = delegate("keys", Keys.rotate_org)
+    shred_org = delegate("keys", Keys.shred)
+    record_reveal = delegate("keys", Keys.record_reveal)
 
     # Incidents
     open_incident = delegate("incidents", Incidents.open_incident)

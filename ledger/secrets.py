@@ -162,7 +162,12 @@ class Secrets:
             try:
                 cached = envelope.unwrap(self.master, org, key_id, wrapped)
             except OpenError as error:
-                raise MasterKeyError(str(error)) from None
+                # Another process may have rotated the master key: read the key file again.
+                self._master = None
+                try:
+                    cached = envelope.unwrap(self.master, org, key_id, wrapped)
+                except OpenError:
+                    raise MasterKeyError(str(error)) from None
             self._unwrapped[(org, key_id, wrapped)] = cached
         return cached
 

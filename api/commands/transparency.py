@@ -11,7 +11,8 @@ from api.commands.common import OrgOpt, OutputOpt, emit, invocation
 from api.output import Output
 from ledger.errors import InvalidInputError, LedgerError
 
-keys_app = typer.Typer(help="The Ed25519 key pair that signs the log's checkpoints.", no_args_is_help=True)
+keys_app = typer.Typer(help="Keys: the Ed25519 pair that signs the log's checkpoints (create), and the "
+                       "master and data keys that encrypt secret values (status, rotate).", no_args_is_help=True)
 
 
 def _local_log(inv: Any) -> Any:
