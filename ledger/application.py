@@ -9,6 +9,8 @@ attribute          class                            holds
 =================  ==============================  =========================================
 ``scripts``        :class:`ledger.scripts.Scripts`  scripts, drafts, versions
 ``environments``   :class:`Environments`            environment pointers (promote, rollback)
+``approvals``      :class:`Approvals`               change requests (promote, rollback when
+                                                    the policy asks for approvals)
 ``safety``         :class:`ledger.safety.Safety`    policy, gates, diffs, dry-run plans
 ``configuration``  :class:`Configuration`           tenant variables, overlays, resolution
 ``access``         :class:`ledger.access.Access`    API tokens and who they stand for
@@ -17,7 +19,7 @@ attribute          class                            holds
 ``runs``           :class:`ledger.runs.Runs`        pinned smoke runs and their archive
 ``incidents``      :class:`Incidents`               incidents
 ``log_imports``    :class:`LogImports`              log imports in the event log
-``responses``      :class:`Responses`               Idempotency-Key responses (SQLite)
+``responses``      :class:`Responses`               Idempotency-Key responses
 =================  ==============================  =========================================
 
 Callers keep calling ``ledger.promote(...)``: each public method is delegated explicitly to
@@ -35,7 +37,9 @@ from eventsourcing.sqlite import SQLiteDatastore
 
 from ledger.access import Access
 from ledger.aggregates import Aggregates
+from ledger.approvals import Approvals
 from ledger.archive import Archive
+from ledger.change_request import ChangeRequest
 from ledger.configuration import Configuration
 from ledger.contents import ContentStore
 from ledger.delegation import delegate
@@ -76,6 +80,7 @@ class Ledger(Application[UUID]):
         TokenDirectory: 100,
         KeyRing: 50,  # grows by one event per reveal over HTTP
         KeyDirectory: 100,
+        ChangeRequest: 100,
     }
 
     def __init__(self, env: Any = None, **kwargs: Any) -> None:
@@ -90,6 +95,7 @@ class Ledger(Application[UUID]):
         self.scripts = Scripts(self.aggregates)
         self.safety = Safety(self.aggregates, self.secrets)
         self.environments = Environments(self.aggregates, self.safety)
+        self.approvals = Approvals(self.aggregates, self.safety, self.environments)
         self.configuration = Configuration(self.aggregates, self.secrets)
         self.access = Access(self.aggregates)
         self.runs = Runs(self.aggregates, self.configuration)
@@ -107,8 +113,9 @@ class Ledger(Application[UUID]):
         return recordings
 
     def construct_factory(self, env: Any) -> Any:
-        """eventsourcing's factory; on SQLite its datastore can hold a transaction open
-        (see :mod:`ledger.idempotency`), otherwise it behaves the same."""
+        """eventsourcing's factory; its datastore can hold a transaction open (SQLite:
+        :mod:`ledger.idempotency`, PostgreSQL: :mod:`ledger.holding`), otherwise it behaves
+        the same."""
         dbname = env.get("SQLITE_DBNAME")
         if dbname and env.get("PERSISTENCE_MODULE", "").startswith("eventsourcing.sqlite"):
             private_file(dbname)  # owner-only before SQLite creates it (its -wal and -shm follow)
@@ -116,6 +123,10 @@ class Ledger(Application[UUID]):
         datastore = getattr(factory, "datastore", None)
         if type(datastore) is SQLiteDatastore:
             datastore.__class__ = HoldingDatastore  # adds behaviour only, no state
+        elif type(datastore).__name__ == "PostgresDatastore":
+            from ledger.holding import HoldingPostgresDatastore  # psycopg: an optional extra
+
+            datastore.__class__ = HoldingPostgresDatastore  # the same: behaviour only
         return factory
 
     @property
@@ -138,8 +149,13 @@ class Ledger(Application[UUID]):
 
     # Environment pointers
     pointers = delegate("environments", Environments.pointers)
-    promote = delegate("environments", Environments.promote)
-    rollback = delegate("environments", Environments.rollback)
+    promote = delegate("approvals", Approvals.promote)
+    rollback = delegate("approvals", Approvals.rollback)
+
+    # Change requests (two-person approvals)
+    approve_request = delegate("approvals", Approvals.approve_request)
+    reject_request = delegate("approvals", Approvals.reject_request)
+    get_request = delegate("approvals", Approvals.get_request)
 
     # Policy, gates, diffs and plans
     get_policy = delegate("safety", Safety.get_policy)
