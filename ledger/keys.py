@@ -18,15 +18,24 @@ from ledger.secrets import Secrets
 from ledger.variables import Overlay, TenantVariables
 
 
+def _log(app: Any, page: int = 500) -> Any:
+    """The whole notification log in order, by the last id seen (ids may skip)."""
+    start = 0
+    while True:
+        batch = app.recorder.select_notifications(start=start, limit=page, inclusive_of_start=False)
+        yield from batch
+        if len(batch) < page:
+            return
+        start = batch[-1].id
+
+
 def plaintext_secret_events(app: Any) -> dict[str, int]:
     """Per organization, how many configuration events hold a secret value in plaintext
     (written before encryption at rest: history is immutable, so they stay as they were)."""
-    from ledger.store_copy import notifications
-
     marked: dict[str, set[str]] = {}
     counts: dict[str, int] = {}
     wanted = (TenantVariables.VariablesSet.TOPIC, Overlay.OverlayUpdated.TOPIC)
-    for notification in notifications(app):
+    for notification in _log(app):
         if notification.topic not in wanted:
             continue
         event = app.mapper.to_domain_event(notification)
