@@ -367,3 +367,44 @@ def test_a_tampered_org_export_is_found_at_the_position(built: dict[str, Any], c
         pairs = pairs[:victim]
     verdict = verify_bytes(header + b"".join(b"".join(p) for p in pairs), built)
     assert (verdict.ok, verdict.first_bad_position) == (False, position), verdict
+
+
+# The same campaign through the parallel verifier (python -m revledger_verify --jobs N) --------
+
+
+def test_the_parallel_verifier_decides_only_an_untouched_export_and_agrees_otherwise(
+    built: dict[str, Any], tmp_path: Path
+) -> None:
+    """Several processes hash byte ranges of the file; anything but a verified root goes to the
+    one-process verifier, so every tampered copy gets the same verdict (and position) as above."""
+    from revledger_verify.parallel import _verify_in_parallel, verify_file
+
+    key = built["key"].public()
+    lines = export_lines(built)
+    events = lines[2:]
+    rng = random.Random(9162)
+    cases: dict[str, list[bytes]] = {"untouched": lines}
+    for position in rng.sample(range(1, len(events) + 1), 12):
+        line = bytearray(events[position - 1])
+        offset = rng.randrange(len(line) - 1)
+        line[offset] = rng.choice([b for b in range(32, 127) if b != line[offset]])
+        cases[f"edit {position}"] = [*lines[:position + 1], bytes(line), *lines[position + 2:]]
+    cases["delete"] = lines[:2] + events[:99] + events[100:]
+    a, b, c = len(events) // 2, len(events) // 2 + 30, len(events) * 2 // 3  # in the second range
+    cases["swap"] = lines[:2] + [*events[:a], events[b], *events[a + 1:b], events[a], *events[b + 1:]]
+    cases["insert"] = lines[:2] + [*events[:c], events[c].replace(b'"version":', b'"version":9', 1), *events[c:]]
+    cases["truncate"] = lines[:-5]
+    cases["cut mid-line"] = [*lines[:-1], lines[-1][:30]]
+    cases["appended"] = [*lines, events[-1]]
+    for name, tampered in cases.items():
+        path = tmp_path / f"{name}.jsonl"
+        path.write_bytes(b"".join(tampered))
+        expected = verify_export(io.BytesIO(path.read_bytes()), key)
+        assert expected.ok == (name == "untouched"), (name, expected)
+        for jobs in (2, 3):
+            with path.open("rb") as stream:
+                decided = _verify_in_parallel(str(path), stream, key, jobs, min_bytes=0)
+            assert (decided is not None) == expected.ok, (name, jobs, decided)
+            if decided is not None:
+                assert decided.as_dict() == expected.as_dict()
+            assert verify_file(path, key, jobs=jobs, min_bytes=0).as_dict() == expected.as_dict(), (name, jobs)
