@@ -74,8 +74,8 @@ class Ledger(Application[UUID]):
     def __init__(self, env: Any = None, **kwargs: Any) -> None:
         super().__init__(env=env, **kwargs)
         protect_events(self.recorder)
-        #: Called after every successful save (the log tree appends the new events).
-        self.on_saved: list[Callable[[], None]] = []
+        #: Called after every successful save with its recordings (the log tree appends the new events).
+        self.on_saved: list[Callable[[list[Any]], None]] = []
         #: The read side's verifiable log, when the interface layer attached one.
         self.verifiable_log: Any = None
         self.aggregates = Aggregates(self)
@@ -92,8 +92,18 @@ class Ledger(Application[UUID]):
     def save(self, *objs: Any, **kwargs: Any) -> Any:
         recordings = super().save(*objs, **kwargs)
         for listener in self.on_saved:
-            listener()
+            listener(recordings)
         return recordings
+
+    def holding_transaction(self) -> bool:
+        """Whether this thread's saves are inside a transaction held open (not committed yet)."""
+        holding = self.responses._holding  # noqa: SLF001 - the datastore the Responses hold
+        return holding is not None and holding._held_connection() is not None  # noqa: SLF001
+
+    @property
+    def ids_follow_commits(self) -> bool:
+        """Whether notification ids have no gaps and follow the commit order (SQLite's rowids)."""
+        return isinstance(getattr(self.factory, "datastore", None), SQLiteDatastore)
 
     def construct_factory(self, env: Any) -> Any:
         """eventsourcing's factory; on SQLite its datastore can hold a transaction open
