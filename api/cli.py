@@ -1,7 +1,7 @@
 """The ``revledger`` command line: one Typer app with a sub-app per resource.
 
-Domain errors become one line on stderr and an exit code: 1 error, 2 usage, 3 conflict,
-4 refused by promotion gates.
+Domain errors become one line on stderr and the exit code of their row in the error table
+(``api/errors.py``): 1 error, 2 usage, 3 conflict, 4 refused by promotion gates.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import click
 import typer
 from typer.core import TyperGroup
 
+from api.errors import row_of
 from ledger.errors import LedgerError
 from ledger.times import FutureInstantWarning
 
@@ -40,13 +41,14 @@ class LedgerGroup(TyperGroup):
                 warnings.showwarning = _warning_line
                 return super().invoke(ctx)
         except LedgerError as error:
+            exit_code = row_of(error).exit_code
             if error.extra() and _wants_json(args):
                 # Errors with structured detail (failing gates…) stay one line, as JSON.
-                body = {"error": error.message, "exit_code": error.exit_code, **error.extra()}
+                body = {"error": error.message, "exit_code": exit_code, **error.extra()}
                 click.echo(json.dumps(body, separators=(",", ":")), err=True)
             else:
                 click.echo(f"error: {error.message}", err=True)
-            ctx.exit(error.exit_code)
+            ctx.exit(exit_code)
 
 
 def _warning_line(message: Warning | str, *_args: Any, **_kwargs: Any) -> None:
@@ -128,7 +130,14 @@ def _register() -> None:
     from api.commands import store; store.register(app)  # noqa: E702
 
 
+def _check_declarations() -> None:
+    from api.operations.commands import guard_local_commands
+
+    guard_local_commands(app)  # declared local_only: refused in remote mode (api/operations/)
+
+
 _register()
+_check_declarations()
 
 
 def main() -> None:  # pragma: no cover - console script entry point

@@ -22,7 +22,7 @@ from typing import Any, TypeVar
 
 import httpx
 
-from api.problems import error_class
+from api.errors import ServerUnreachableError, error_class
 from ledger.access import IssuedTokenView, TokenView
 from ledger.unset import UNSET
 from ledger.content import Content
@@ -69,13 +69,6 @@ def _save_position(path: Path | None, server: str, position: int) -> None:
         pass  # read-your-writes is then best effort within this process
 
 
-class ServerUnreachableError(LedgerError):
-    """The server did not answer (or answered something that is not the API)."""
-
-    http_status = 502
-    title = "Server unreachable"
-
-
 def to_view(cls: type[V], data: dict[str, Any]) -> V:
     """A view from its JSON form: times parsed back, unknown (newer) fields ignored."""
     values = {}
@@ -98,7 +91,8 @@ def remote_error(cls: type[LedgerError], message: str, members: dict[str, Any]) 
     def extra(self: LedgerError) -> dict[str, Any]:
         return members
 
-    remote = type(cls.__name__, (cls,), {"__init__": init, "extra": extra, "__module__": __name__})
+    remote = type(cls.__name__, (cls,), {"__init__": init, "extra": extra, "__module__": __name__,
+                                         "remote": True})
     return remote(message)  # type: ignore[no-any-return]
 
 
@@ -238,10 +232,15 @@ class LedgerClient:
     def list_versions(self, *, org: str, name: str) -> list[VersionView]:
         return [to_view(VersionView, row) for row in self._get(f"/v1/scripts/{_seg(name)}/versions", org)]
 
-    def get_version(self, *, org: str, name: str, version: int,
+    def get_version(self, *, org: str, name: str, version: int | str,
                     with_content: bool = False) -> VersionView:
-        data = self._get(f"/v1/scripts/{_seg(name)}/versions/{version}", org, content=with_content)
+        data = self._get(f"/v1/scripts/{_seg(name)}/versions/{_seg(str(version))}", org, content=with_content)
         return to_view(VersionView, data)
+
+    def label_version(self, *, org: str, name: str, version: int | str, label: str,
+                      actor: str) -> VersionView:
+        path = f"/v1/scripts/{_seg(name)}/versions/{_seg(str(version))}/label"
+        return to_view(VersionView, self._send("PUT", path, org, {"label": label}))
 
     # Environments ------------------------------------------------------------------
 
@@ -311,8 +310,9 @@ class LedgerClient:
         return to_view(VariableView, data)
 
     def import_variables(self, *, org: str, text: str, actor: str,
-                         environment: str | None = None, source: str = ".env") -> ImportView:
-        params = {"environment": environment, "source": source}
+                         environment: str | None = None, source: str = ".env",
+                         base: bool = False) -> ImportView:
+        params = {"environment": environment, "source": source, "base": base or None}
         response = self._request("POST", "/v1/env/import", org, params=params, content=text)
         return to_view(ImportView, response.json())
 

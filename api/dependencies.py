@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Annotated, Any, TypeVar
 
+from eventsourcing.persistence import IntegrityError
 from fastapi import Depends, Header, Request
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -259,11 +260,15 @@ async def authenticate(
     return caller
 
 
+get_caller.role = "viewer"  # type: ignore[attr-defined]  # read by api/operations/routes.py
+
+
 def _requires(role: str, action: str) -> Callable[..., Any]:
     async def check(caller: Annotated[Caller, Depends(get_caller)]) -> Caller:
         caller.require(role, action)
         return caller
 
+    check.role = role  # type: ignore[attr-defined]
     return check
 
 
@@ -282,6 +287,7 @@ async def get_mover(env: str, caller: ViewerDep) -> Caller:
     return caller
 
 
+get_mover.role = "environment"  # type: ignore[attr-defined]  # editor, deployer for production
 MoverDep = Annotated[Caller, Depends(get_mover)]
 
 
@@ -328,17 +334,27 @@ class Commands:
             self.services.catch_up()
             return response, False
         scope = {"org": self.caller.org, "token": self.caller.token_scope, "key": self.key}
-        with ledger.transaction():  # the events and the response commit together
+        try:
+            with ledger.transaction():  # the events and the response commit together
+                first = ledger.recorded_response(**scope)  # on PostgreSQL: the key's lock
+                if first is not None:
+                    return self._replay(first), True
+                response = RecordedResponse(self.fingerprint, status_code, self._body(command, schema))
+                ledger.record_response(**scope, response=response)
+        except IntegrityError:
+            # Another node recorded this key first (nothing of ours was committed): theirs.
             first = ledger.recorded_response(**scope)
-            if first is not None:
-                if first.fingerprint != self.fingerprint:
-                    raise IdempotencyKeyError(
-                        "this Idempotency-Key was used for a different request: nothing was done"
-                    )
-                return first, True
-            response = RecordedResponse(self.fingerprint, status_code, self._body(command, schema))
-            ledger.record_response(**scope, response=response)
+            if first is None:
+                raise
+            return self._replay(first), True
         return response, False
+
+    def _replay(self, first: RecordedResponse) -> RecordedResponse:
+        if first.fingerprint != self.fingerprint:
+            raise IdempotencyKeyError(
+                "this Idempotency-Key was used for a different request: nothing was done"
+            )
+        return first
 
     @staticmethod
     def _body(command: Callable[[], Any], schema: type[BaseModel]) -> Any:

@@ -11,17 +11,10 @@ from __future__ import annotations
 
 import hashlib
 
-from ledger.errors import LedgerError
+from api.errors import IdempotencyKeyError
 
 #: Longest key accepted (the IETF draft suggests UUIDs; be generous).
 MAX_KEY_LENGTH = 255
-
-
-class IdempotencyKeyError(LedgerError):
-    """The key is unusable: too long, or already used for a different request."""
-
-    http_status = 422
-    title = "Idempotency key refused"
 
 
 def fingerprint(method: str, path: str, query: str, body: bytes) -> str:

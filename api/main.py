@@ -21,6 +21,7 @@ from api.dependencies import (
 )
 from api.constraints import declare
 from api.edge import Edge
+from api.operations.routes import describe
 from api.problems import PROBLEM_JSON, install, problem, problem_response
 from api.routers import (
     audit, config, diffs, environments, health, incidents, logs, reports, scriptum, scripts, tokens,
@@ -154,6 +155,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install(app)
     for module in (health, scripts, environments, diffs, config, audit, tokens, logs, incidents, reports,
                    scriptum, transparency):
+        describe(module.router)  # summaries and x-revledger-* members from api/operations/
         app.include_router(module.router)
     app.include_router(web_ui, include_in_schema=False)  # /ui: the web UI (docs/web-ui.md)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]

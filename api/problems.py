@@ -1,58 +1,34 @@
-"""RFC 9457 problem details: the one map between errors and HTTP responses.
+"""RFC 9457 problem details: every error over HTTP has one shape.
 
-The server turns every ``LedgerError`` into ``application/problem+json`` with the error's
-``http_status`` and ``title``, and a ``type`` naming its class; the HTTP client turns that
-``type`` back into the same class, so the CLI prints the same line and exit code in remote
-mode. FastAPI is imported only by :func:`install`, so the client stays light.
+The server turns every ``LedgerError`` into ``application/problem+json`` with the status,
+``type`` and ``title`` of its row in the error table (``api/errors.py``); the HTTP client
+turns that ``type`` back into the same class, so the CLI prints the same line and exit code
+in remote mode. FastAPI is imported only by :func:`install`, so the client stays light.
 """
 
 from __future__ import annotations
 
-import re
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 
-from ledger.access import ForbiddenError, UnauthenticatedError
-from ledger.errors import LedgerError
+from api.errors import TYPE_PREFIX, BadRequestError, error_class, row_of
+from ledger.access import UnauthenticatedError
+from ledger.errors import InvalidInputError, LedgerError
 
 if TYPE_CHECKING:
     from fastapi import FastAPI, Request
     from starlette.responses import JSONResponse
 
 PROBLEM_JSON = "application/problem+json"
-TYPE_PREFIX = "urn:revledger:problem:"
 BLANK = "about:blank"
 
-
-class BadRequestError(LedgerError):
-    """A request the API cannot take as sent (a missing header, say)."""
-
-    http_status = 400
-    title = "Bad request"
+__all__ = ["BLANK", "PROBLEM_JSON", "TYPE_PREFIX", "BadRequestError", "error_class", "install",
+           "invalid_request", "ledger_problem", "problem", "problem_response", "problem_type"]
 
 
 def problem_type(error: type[LedgerError]) -> str:
-    """``NotFoundError`` → ``urn:revledger:problem:not-found``."""
-    words = re.findall(r"[A-Z][a-z0-9]*", error.__name__.removesuffix("Error")) or ["ledger"]
-    return TYPE_PREFIX + "-".join(w.lower() for w in words)
-
-
-def _error_classes(base: type[LedgerError] = LedgerError) -> list[type[LedgerError]]:
-    found = [base]
-    for sub in base.__subclasses__():
-        found.extend(_error_classes(sub))
-    return found
-
-
-def error_class(type_uri: str, status: int) -> type[LedgerError]:
-    """The LedgerError subclass a problem stands for (by ``type``, else by status)."""
-    for cls in _error_classes():
-        if problem_type(cls) == type_uri:
-            return cls
-    by_status: dict[int, type[LedgerError]] = {
-        400: BadRequestError, 401: UnauthenticatedError, 403: ForbiddenError,
-    }
-    return by_status.get(status, LedgerError)
+    """``NotFoundError`` → ``urn:revledger:problem:not-found`` (from the error table)."""
+    return row_of(error).type
 
 
 def problem(status: int, detail: str, *, title: str | None = None, type_: str = BLANK,
@@ -74,8 +50,8 @@ def problem_response(body: dict[str, Any], headers: dict[str, str] | None = None
 
 def ledger_problem(error: LedgerError) -> dict[str, Any]:
     """The problem for a domain error, with its structured detail (``extra()``) as members."""
-    return problem(error.http_status, error.message, title=error.title,
-                   type_=problem_type(type(error)), **error.extra())
+    row = row_of(error)
+    return problem(row.status, error.message, title=row.title, type_=row.type, **error.extra())
 
 
 async def _ledger_error(request: Request, exc: Exception) -> JSONResponse:
@@ -121,10 +97,8 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
 
 async def _not_unicode(request: Request, exc: Exception) -> JSONResponse:
     """A lone surrogate that got past the checks (JSON allows ``\\udfff``): bad input, not a 500."""
-    return problem_response(problem(
-        422, "the request holds a lone surrogate, which is not Unicode text: nothing was done",
-        title="Invalid input", type_=TYPE_PREFIX + "invalid-input",
-    ))
+    return problem_response(ledger_problem(InvalidInputError(
+        "the request holds a lone surrogate, which is not Unicode text: nothing was done")))
 
 
 def install(app: FastAPI) -> None:

@@ -12,7 +12,7 @@ import types
 from datetime import datetime
 from typing import Annotated, Any, Literal, Union, get_args, get_origin, get_type_hints
 
-from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, create_model
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainSerializer, create_model
 
 from ledger.access import IssuedTokenView, TokenView
 from ledger.times import parse_instant
@@ -34,6 +34,19 @@ Timestamp = Annotated[datetime, PlainSerializer(lambda t: t.isoformat(), return_
 
 Version = Annotated[int, Field(ge=0, description="A version number; 0 = the version production runs.")]
 Text = Annotated[str, Field(max_length=10_000)]
+def _not_a_number(label: str) -> str:
+    if label.strip().lstrip("-").isdigit():
+        raise ValueError("a label cannot be a number: give a version number as a JSON number")
+    return label
+
+
+Label = Annotated[
+    str, Field(min_length=1, max_length=100, examples=["stable-eu"]), AfterValidator(_not_a_number)
+]
+#: A version number or a version label (labels are unique within a script).
+VersionRef = Annotated[
+    int | Label, Field(description="A version number (0 = the version production runs) or a version label.")
+]
 
 
 #: A ``time``/``since``/``at`` query value as an aware UTC datetime.
@@ -71,8 +84,12 @@ class PublishRequest(Request):
     note: Text | None = None
 
 
+class LabelRequest(Request):
+    label: Label
+
+
 class PromoteRequest(Request):
-    version: Version
+    version: VersionRef
     reason: Text | None = None
     expect_current: Version | None = Field(
         default=None,
@@ -88,7 +105,9 @@ class PromoteRequest(Request):
 
 
 class RollbackRequest(Request):
-    to: Version = Field(description="Target version; 0 = the version active before the current one.")
+    to: int | Label = Field(
+        description="Target version number or label; 0 = the version active before the current one."
+    )
     incident: Text | None = Field(default=None, examples=["INC-1042"])
     reason: Text | None = None
     force: bool = Field(default=False, description="Allow a target never active in this environment.")
@@ -101,6 +120,7 @@ class RollbackRequest(Request):
 class VariableSet(Request):
     value: Text
     environment: str | None = Field(default=None, description="Default: the base scope.")
+    base: bool = Field(default=False, description="The base scope, on purpose (not with environment).")
     secret: bool = False
 
 
@@ -108,6 +128,7 @@ class OverlayUpdate(Request):
     set: dict[str, Text] = Field(default_factory=dict)
     delete: list[str] = Field(default_factory=list)
     environment: str | None = Field(default=None, description="Default: the base scope.")
+    base: bool = Field(default=False, description="The base scope, on purpose (not with environment).")
 
 
 class TokenCreate(Request):

@@ -29,15 +29,9 @@ _TOKEN_NAME = re.compile(r"[a-z0-9][a-z0-9._-]{0,62}")
 class UnauthenticatedError(LedgerError):
     """No token, or one that is unknown or revoked."""
 
-    http_status = 401
-    title = "Unauthorized"
-
 
 class ForbiddenError(LedgerError):
     """A valid token that may not do this (another organization, or a role too low)."""
-
-    http_status = 403
-    title = "Forbidden"
 
 
 def check_role(role: str) -> str:

@@ -15,7 +15,7 @@ attribute          class                            holds
 ``runs``           :class:`ledger.runs.Runs`        pinned smoke runs and their archive
 ``incidents``      :class:`Incidents`               incidents
 ``log_imports``    :class:`LogImports`              log imports in the event log
-``responses``      :class:`Responses`               Idempotency-Key responses (SQLite)
+``responses``      :class:`Responses`               Idempotency-Key responses
 =================  ==============================  =========================================
 
 Callers keep calling ``ledger.promote(...)``: each public method is delegated explicitly to
@@ -74,7 +74,7 @@ class Ledger(Application[UUID]):
     def __init__(self, env: Any = None, **kwargs: Any) -> None:
         super().__init__(env=env, **kwargs)
         protect_events(self.recorder)
-        #: Called after every successful save (the log tree appends the new events).
+        #: Called after every committed save (the log tree appends the new events).
         self.on_saved: list[Callable[[], None]] = []
         #: The read side's verifiable log, when the interface layer attached one.
         self.verifiable_log: Any = None
@@ -90,14 +90,17 @@ class Ledger(Application[UUID]):
         self.responses = Responses(self)
 
     def save(self, *objs: Any, **kwargs: Any) -> Any:
+        """Save; the listeners hear of it once it is committed (inside a keyed command's
+        transaction, when that commits: they never see events that may still roll back)."""
         recordings = super().save(*objs, **kwargs)
         for listener in self.on_saved:
-            listener()
+            self.responses.after_commit(listener)
         return recordings
 
     def construct_factory(self, env: Any) -> Any:
-        """eventsourcing's factory; on SQLite its datastore can hold a transaction open
-        (see :mod:`ledger.idempotency`), otherwise it behaves the same."""
+        """eventsourcing's factory; its datastore can hold a transaction open (SQLite:
+        :mod:`ledger.idempotency`, PostgreSQL: :mod:`ledger.holding`), otherwise it behaves
+        the same."""
         dbname = env.get("SQLITE_DBNAME")
         if dbname and env.get("PERSISTENCE_MODULE", "").startswith("eventsourcing.sqlite"):
             private_file(dbname)  # owner-only before SQLite creates it (its -wal and -shm follow)
@@ -105,6 +108,10 @@ class Ledger(Application[UUID]):
         datastore = getattr(factory, "datastore", None)
         if type(datastore) is SQLiteDatastore:
             datastore.__class__ = HoldingDatastore  # adds behaviour only, no state
+        elif type(datastore).__name__ == "PostgresDatastore":
+            from ledger.holding import HoldingPostgresDatastore  # psycopg: an optional extra
+
+            datastore.__class__ = HoldingPostgresDatastore  # the same: behaviour only
         return factory
 
     @property
@@ -123,6 +130,7 @@ class Ledger(Application[UUID]):
     publish = delegate("scripts", Scripts.publish)
     list_versions = delegate("scripts", Scripts.list_versions)
     get_version = delegate("scripts", Scripts.get_version)
+    label_version = delegate("scripts", Scripts.label_version)
 
     # Environment pointers
     pointers = delegate("environments", Environments.pointers)

@@ -20,9 +20,6 @@ from revledger_verify.note import Checkpoint, NoteError, PrivateKey, PublicKey
 class LogIntegrityError(LedgerError):
     """The store does not match its signed checkpoints: every write is refused until an operator acts."""
 
-    http_status = 409
-    title = "Log integrity check failed"
-
     def __init__(self, message: str, position: int | None = None, reason: str | None = None) -> None:
         super().__init__(message)
         self.position = position

@@ -10,12 +10,39 @@ from datetime import datetime
 from ledger.aggregates import Aggregates
 from ledger.retries import retried
 from ledger.config import fingerprint, looks_secret, resolve, shown
-from ledger.envfile import parse_dotenv
+from ledger.envfile import environment_named_by, parse_dotenv
 from ledger.errors import InvalidInputError, NotFoundError
-from ledger.names import check_environment, check_org, check_scope, check_variable_name
+from ledger.names import ENVIRONMENTS, check_environment, check_org, check_scope, check_variable_name
 from ledger.variables import Overlay, TenantVariables
 from ledger.views import ConfigView, ImportView, OverlayView, VariableView
 
+
+
+def check_import_scope(source: str, environment: str | None, base: bool) -> None:
+    if base and environment is not None:
+        raise InvalidInputError("give --environment or --base, not both")
+    named = environment_named_by(source)
+    if environment is None and not base and named is not None:
+        raise InvalidInputError(
+            f"{source} names the {named} environment but no scope was given: add --environment {named} "
+            f"to import it there, or --base to import it into the base scope every environment reads"
+        )
+
+
+def tenant_effective(tenant: TenantVariables, environment: str) -> dict[str, str]:
+    """The tenant's values as one environment reads them: tenant[ENV] over the base scope."""
+    values = {k: v["value"] for k, v in tenant.scope(None).items()}
+    values.update({k: v["value"] for k, v in tenant.scope(environment).items()})
+    return values
+
+
+def effective_changes(before: dict[str, dict[str, str]], tenant: TenantVariables) -> dict[str, list[str]]:
+    """Per environment, the keys whose tenant value as that environment reads it changed."""
+    result = {}
+    for env in ENVIRONMENTS:
+        after = tenant_effective(tenant, env)
+        result[env] = sorted(k for k in before[env].keys() | after.keys() if before[env].get(k) != after.get(k))
+    return result
 
 
 def _scope_name(environment: str | None) -> str:
@@ -112,14 +139,20 @@ class Configuration:
         actor: str,
         environment: str | None = None,
         source: str = ".env",
+        base: bool = False,
     ) -> ImportView:
+        """Import a .env text into one scope as one event. A file named for an environment
+        (``.env.prod``…) is refused without a scope: the base scope is read by every
+        environment, so it takes ``base=True`` (``--base``) to mean it."""
         check_scope(environment)
         values = parse_dotenv(text, source=source)
+        check_import_scope(source, environment, base)
         tenant = self.store.tenant(org) or TenantVariables(org=org)
         current = tenant.scope(environment)
         added = [k for k in values if k not in current]
         changed = [k for k in values if k in current and current[k]["value"] != values[k]]
         unchanged = [k for k in values if k in current and current[k]["value"] == values[k]]
+        before = {env: tenant_effective(tenant, env) for env in ENVIRONMENTS}
         position = None
         if added or changed:
             secrets = [k for k in values if tenant.is_marked_secret(k)]
@@ -132,6 +165,7 @@ class Configuration:
             unchanged=len(unchanged),
             keys=sorted(values),
             position=position,
+            effective_changes=effective_changes(before, tenant),
         )
 
     # Script overlays -----------------------------------------------------------

@@ -23,9 +23,6 @@ MAX_BYTES_SETTING = "REVLEDGER_MAX_CONTENT_BYTES"
 class ContentTooLargeError(InvalidInputError):
     """Content that would expand beyond the configured size or node count."""
 
-    http_status = 413
-    title = "Content too large"
-
 
 @dataclass(frozen=True)
 class ContentLimits:

@@ -3,11 +3,27 @@
 from __future__ import annotations
 
 import io
+import re
+from pathlib import PurePath
 
 from dotenv.parser import parse_stream
 
 from ledger.errors import InvalidInputError
 from ledger.names import is_variable_name
+
+
+#: ``.env.prod``, ``.env.staging``, ``.env.dev``… anywhere in a file's name, any case.
+_NAMED_ENVIRONMENT = re.compile(
+    r"\.env\.(production|prod|staging|stage|development|dev)(?![a-z0-9])", re.IGNORECASE
+)
+_ENVIRONMENT_OF = {"production": "production", "prod": "production", "staging": "staging",
+                   "stage": "staging", "development": "development", "dev": "development"}
+
+
+def environment_named_by(source: str) -> str | None:
+    """The environment a .env file's name names (``.env.prod`` → production), if any."""
+    match = _NAMED_ENVIRONMENT.search(PurePath(source.replace("\\", "/")).name)
+    return _ENVIRONMENT_OF[match.group(1).lower()] if match else None
 
 
 def parse_dotenv(text: str, source: str = ".env") -> dict[str, str]:

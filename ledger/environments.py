@@ -29,7 +29,7 @@ class Environments:
         *,
         org: str,
         name: str,
-        version: int,
+        version: int | str,
         environment: str,
         actor: str,
         reason: str | None = None,
@@ -79,7 +79,7 @@ class Environments:
         *,
         org: str,
         name: str,
-        to: int,
+        to: int | str,
         actor: str,
         environment: str = "production",
         reason: str | None = None,
@@ -88,9 +88,10 @@ class Environments:
         expect_current: int | None = UNSET,
     ) -> MoveView:
         check_environment(environment)
-        if to < 0:
-            raise InvalidInputError("--to must be a version number, or 0 for the previous version")
         script = self.store.script(org, name)
+        to = self.store.version_number(script, to)
+        if to < 0:
+            raise InvalidInputError("--to must be a version number or label, or 0 for the previous version")
         deployment = self.store.deployment(org, name, environment)
         if deployment is None:
             raise NotFoundError(f"{environment} has never run {name!r}: nothing to roll back")

@@ -27,10 +27,6 @@ class Gate:
 class GateError(LedgerError):
     """A promotion refused by one or more gates."""
 
-    exit_code = 4
-    http_status = 409
-    title = "Refused by promotion gates"
-
     def __init__(self, message: str, gates: list[Gate]) -> None:
         super().__init__(message)
         self.gates = gates

@@ -89,6 +89,21 @@ def check_variable_name(key: str) -> str:
     return key
 
 
+_LABEL = re.compile(r"[^\s\x00-\x1f\x7f](?:[^\x00-\x1f\x7f]{0,98}[^\s\x00-\x1f\x7f])?")
+
+
+def check_label(label: str) -> str:
+    """A version label: 1-100 printable characters, no surrounding spaces, not a number
+    (a number always means a version number)."""
+    if not _LABEL.fullmatch(label):
+        raise InvalidInputError(
+            f"invalid label {label!r}: use 1-100 printable characters without surrounding spaces"
+        )
+    if label.isdigit():
+        raise InvalidInputError(f"invalid label {label!r}: a label cannot be a number (numbers name versions)")
+    return label
+
+
 def aggregate_id(org: str, kind: str, *parts: str) -> UUID:
     """Deterministic id of a named aggregate, so a lookup by name needs no index."""
     return uuid5(NAMESPACE, "/".join((org, kind, *parts)))

@@ -107,8 +107,6 @@ class SmokeHistory(Aggregate):
 class RunInterruptedError(LedgerError):
     """The run was interrupted (Ctrl-C, SIGTERM); it is recorded as ``interrupted``."""
 
-    exit_code = 130
-
 
 def _sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()

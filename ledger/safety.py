@@ -106,6 +106,8 @@ class Safety:
                 raise NotFoundError(f"{ref} runs no version of {script.name!r}")
             number = deployment.current
             return f"{ref} (version {number})", number, self._content(script, number)
+        if script.versions_labelled(ref):
+            return self._side(org, script, str(self.store.labelled_version(script, ref)))
         try:
             number = int(ref)
         except ValueError:
@@ -200,7 +202,7 @@ class Safety:
             "command": command + org_flag,
         }
 
-    def plan_promotion(self, *, org: str, name: str, version: int, environment: str) -> dict[str, Any]:
+    def plan_promotion(self, *, org: str, name: str, version: int | str, environment: str) -> dict[str, Any]:
         check_environment(environment)
         script = self.store.script(org, name)
         number = self.store.resolve_version(org, script, version)
@@ -211,12 +213,13 @@ class Safety:
         return self._plan(org, script, deployment, environment, number, "promote", gates, command)
 
     def plan_rollback(
-        self, *, org: str, name: str, to: int, environment: str = "production",
+        self, *, org: str, name: str, to: int | str, environment: str = "production",
         incident: str | None = None, reason: str | None = None, force: bool = False,
     ) -> dict[str, Any]:
         """What ``version rollback`` would do with the same options, and the command to do it."""
         check_environment(environment)
         script = self.store.script(org, name)
+        to = self.store.version_number(script, to)
         deployment = self.store.deployment(org, name, environment)
         if deployment is None:
             raise NotFoundError(f"{environment} has never run {name!r}: nothing to roll back")

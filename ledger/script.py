@@ -13,8 +13,8 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate, event
 
 from ledger.content import Content
-from ledger.errors import RefusedError
-from ledger.names import aggregate_id
+from ledger.errors import AlreadyExistsError, RefusedError
+from ledger.names import aggregate_id, check_label
 
 
 class Script(Aggregate):
@@ -92,6 +92,17 @@ class Script(Aggregate):
                 }
             )
 
+    class VersionLabelled(Event):
+        """A version's label set (or moved from another name): labels are unique in a script."""
+
+        TOPIC = "revledger:Script.VersionLabelled"
+        version: int
+        label: str
+        previous_label: str | None
+
+        def apply(self, aggregate: Script) -> None:
+            aggregate.versions[self.version - 1]["label"] = self.label
+
     @staticmethod
     def upcast_v1_v2(state: dict[str, Any]) -> None:
         """A version-1 snapshot held every version's content: keep where to find it instead
@@ -122,6 +133,8 @@ class Script(Aggregate):
             raise RefusedError(
                 f"the draft of {self.name!r} is identical to version {latest['version']}: nothing to publish"
             )
+        if label is not None:
+            self.check_label_free(check_label(label))
         number = len(self.versions) + 1
         self.trigger_event(
             self.VersionPublished,
@@ -137,7 +150,36 @@ class Script(Aggregate):
         )
         return number
 
+    def label_version(self, number: int, label: str, actor: str) -> bool:
+        """Give version ``number`` the label; False (nothing recorded) if it already has it."""
+        check_label(label)
+        entry = self.get_version(number)
+        assert entry is not None
+        if entry["label"] == label:
+            return False
+        self.check_label_free(label)
+        self.trigger_event(
+            self.VersionLabelled, org=self.org, script=self.name, actor=actor,
+            version=number, label=label, previous_label=entry["label"],
+        )
+        return True
+
+    def check_label_free(self, label: str) -> None:
+        taken = self.versions_labelled(label)
+        if taken:
+            raise AlreadyExistsError(
+                f"label {label!r} already names version {taken[0]} of {self.name!r}: labels are unique "
+                f"within a script (relabel with `revledger version label {self.name} N LABEL`)"
+            )
+
     # Queries ------------------------------------------------------------------
+
+    def versions_labelled(self, label: str) -> list[int]:
+        return [v["version"] for v in self.versions if v["label"] == label]
+
+    @property
+    def labels(self) -> list[str]:
+        return [v["label"] for v in self.versions if v["label"]]
 
     @property
     def latest(self) -> dict[str, Any] | None:

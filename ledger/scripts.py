@@ -97,6 +97,18 @@ class Scripts:
         position = self.store.save(script)
         return self._version_view(script, number, with_content=False, position=position)
 
+    @retried
+    def label_version(
+        self, *, org: str, name: str, version: int | str, label: str, actor: str
+    ) -> VersionView:
+        """Give a version a label (unique within the script), as one event; relabelling a
+        version that already has that label changes nothing (``position`` is None)."""
+        script = self.store.script(org, name)
+        number = self.store.resolve_version(org, script, version)
+        changed = script.label_version(number, label.strip() if label else label, actor=actor)
+        position = self.store.save(script) if changed else None
+        return self._version_view(script, number, with_content=False, position=position)
+
     def list_versions(self, *, org: str, name: str) -> list[VersionView]:
         script = self.store.script(org, name)
         return [
@@ -104,7 +116,7 @@ class Scripts:
         ]
 
     def get_version(
-        self, *, org: str, name: str, version: int, with_content: bool = False
+        self, *, org: str, name: str, version: int | str, with_content: bool = False
     ) -> VersionView:
         script = self.store.script(org, name)
         number = self.store.resolve_version(org, script, version)

@@ -25,10 +25,6 @@ INIT_LOCK = 0x7265766C  # "revl"
 class StoreUnavailableError(LedgerError):
     """The event store cannot be reached, or has no schema yet."""
 
-    exit_code = 1
-    http_status = 503
-    title = "Store unavailable"
-
 
 def is_postgres(env: Mapping[str, str]) -> bool:
     return env.get("PERSISTENCE_MODULE") == "eventsourcing.postgres"

@@ -87,6 +87,8 @@ class ImportView(View):
     unchanged: int
     keys: list[str]
     position: int | None = None
+    #: Per environment, the keys whose value (tenant[ENV] over the base scope) changed.
+    effective_changes: dict[str, list[str]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -143,8 +143,13 @@ class LogTree:
 
     def catch_up(self, app: Application, checkpointer: Checkpointer | None = None,
                  page: int = PAGE, progress: Callable[[int], None] | None = None) -> int:
-        """Append every new event of the log; sign a checkpoint at each multiple of ``every``."""
+        """Append every new event of the log; sign a checkpoint at each multiple of ``every``.
+
+        With nothing new it only reads: no write lock, so a command's answer never waits on
+        another process holding this file."""
         while True:
+            if not self._behind(app):
+                return self.size()
             self.db.execute("BEGIN IMMEDIATE")
             try:
                 appended = self._append_page(app, checkpointer, page)
@@ -157,6 +162,12 @@ class LogTree:
                 progress(self.size())
             if appended < page:
                 return self._head[0] if self._head is not None else self.size()
+
+    def _behind(self, app: Application) -> bool:
+        """Whether the log has events this tree lacks (a read, outside any transaction)."""
+        head = self._head
+        last = head[1] if head is not None and head[0] == self.size() else self._last_notification()
+        return (app.recorder.max_notification_id() or 0) > last
 
     def _append_page(self, app: Application, checkpointer: Checkpointer | None, page: int) -> int:
         size = self.size()

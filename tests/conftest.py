@@ -19,17 +19,8 @@ from tests import postgres
 from tests.postgres import STORES, pg_database  # noqa: F401 (a fixture for every test)
 
 
-#: Known gap (issue 10): Idempotency-Key is recorded in the SQLite store's own transaction and
-#: not yet on PostgreSQL, so these tests are expected to fail there until it is.
-IDEMPOTENCY_ON_SQLITE_ONLY = ("test_api_idempotency.py", "test_api_idempotency_scope.py")
-
-
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Tests about the SQLite file itself run on SQLite only."""
-    for item in items:
-        if on_postgres(item) and item.path.name in IDEMPOTENCY_ON_SQLITE_ONLY:
-            item.add_marker(pytest.mark.xfail(
-                reason="Idempotency-Key is not yet honoured on PostgreSQL (issue 10)", strict=False))
     kept = [i for i in items if not (i.get_closest_marker("sqlite_only") and on_postgres(i))]
     if len(kept) != len(items):
         config.hook.pytest_deselected(items=[i for i in items if i not in kept])

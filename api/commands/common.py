@@ -30,6 +30,18 @@ EnvironmentOpt = Annotated[
     typer.Option("--environment", "-e", help="development, staging or production (default: the base scope)."),
 ]
 
+BaseOpt = Annotated[
+    bool,
+    typer.Option("--base", help="The base scope, read by every environment (the default when no --environment)."),
+]
+
+
+def scope(environment: str | None, base: bool) -> str | None:
+    """The scope named by ``--environment``/``--base`` (None: the base scope)."""
+    if base and environment is not None:
+        raise typer.BadParameter("give --environment or --base, not both", param_hint="--base")
+    return environment
+
 
 @dataclass
 class Invocation:
@@ -110,10 +122,15 @@ def emit(
     typer.echo(render(value, output, columns=columns, title=title, message=message), nl=False)
 
 
-def parse_version(text: str, option: str = "--version") -> int:
+def parse_version(text: str, option: str = "--version", labels: bool = True) -> int | str:
+    """A version number, or (``labels``) a version label to be resolved by the ledger."""
     try:
         number = int(text)
     except ValueError:
+        if labels and text.strip():
+            from ledger.names import check_label
+
+            return check_label(text)
         raise typer.BadParameter(f"{text!r} is not a version number", param_hint=option) from None
     if number < 0:
         raise typer.BadParameter("a version is 1, 2, 3 … (0 = the active version)", param_hint=option)

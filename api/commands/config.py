@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from api.commands.common import ActorOpt, EnvironmentOpt, OrgOpt, OutputOpt, emit, invocation
+from api.commands.common import ActorOpt, BaseOpt, EnvironmentOpt, OrgOpt, OutputOpt, emit, invocation, scope
 from api.output import Output
 from ledger.content import decode_text
 from ledger.errors import InvalidInputError
@@ -25,7 +25,7 @@ VARIABLE_COLUMNS = ["key", "value", "secret", "fingerprint", "environment"]
 def env_set(
     key: KeyArg,
     value: Annotated[str, typer.Argument(help="The value.")],
-    environment: EnvironmentOpt = None,
+    environment: EnvironmentOpt = None, base: BaseOpt = False,
     secret: Annotated[bool, typer.Option("--secret", help="Never print the value unless --reveal.")] = False,
     org: OrgOpt = None,
     actor: ActorOpt = None,
@@ -35,6 +35,7 @@ def env_set(
 
     Example: revledger env set OPENAI_API_KEY sk-live-123 --environment production --secret
     """
+    environment = scope(environment, base)
     inv = invocation(org, actor)
     view = inv.ledger.set_variable(
         org=inv.org, key=key, value=value, actor=inv.actor, environment=environment, secret=secret
@@ -44,13 +45,14 @@ def env_set(
 
 @env_app.command("get")
 def env_get(
-    key: KeyArg, environment: EnvironmentOpt = None, reveal: RevealOpt = False,
+    key: KeyArg, environment: EnvironmentOpt = None, base: BaseOpt = False, reveal: RevealOpt = False,
     org: OrgOpt = None, output: OutputOpt = Output.table,
 ) -> None:
     """Show one tenant variable (secrets masked unless --reveal).
 
     Example: revledger env get DB_HOST --environment production
     """
+    environment = scope(environment, base)
     inv = invocation(org)
     view = inv.ledger.get_variable(org=inv.org, key=key, environment=environment, reveal=reveal)
     emit(view, output, columns=VARIABLE_COLUMNS)
@@ -58,13 +60,14 @@ def env_get(
 
 @env_app.command("list")
 def env_list(
-    environment: EnvironmentOpt = None, reveal: RevealOpt = False,
+    environment: EnvironmentOpt = None, base: BaseOpt = False, reveal: RevealOpt = False,
     org: OrgOpt = None, output: OutputOpt = Output.table,
 ) -> None:
     """List the tenant variables of one scope.
 
     Example: revledger env list --environment staging -o json
     """
+    environment = scope(environment, base)
     inv = invocation(org)
     views = inv.ledger.list_variables(org=inv.org, environment=environment, reveal=reveal)
     emit(views, output, columns=VARIABLE_COLUMNS)
@@ -72,13 +75,14 @@ def env_list(
 
 @env_app.command("delete")
 def env_delete(
-    key: KeyArg, environment: EnvironmentOpt = None,
+    key: KeyArg, environment: EnvironmentOpt = None, base: BaseOpt = False,
     org: OrgOpt = None, actor: ActorOpt = None, output: OutputOpt = Output.table,
 ) -> None:
     """Delete a tenant variable from one scope.
 
     Example: revledger env delete LEGACY_MODEL
     """
+    environment = scope(environment, base)
     inv = invocation(org, actor)
     view = inv.ledger.delete_variable(org=inv.org, key=key, actor=inv.actor, environment=environment)
     emit(view, output, columns=VARIABLE_COLUMNS, message=f"Deleted {key}.")
@@ -87,22 +91,34 @@ def env_delete(
 @env_app.command("import")
 def env_import(
     file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True, help="A .env file.")],
-    environment: EnvironmentOpt = None,
+    environment: EnvironmentOpt = None, base: BaseOpt = False,
     org: OrgOpt = None, actor: ActorOpt = None, output: OutputOpt = Output.table,
 ) -> None:
     """Import a .env file as one event: all keys or none. Existing keys are overwritten.
 
+    A file named for an environment (.env.prod, .env.staging, .env.dev …) needs a scope:
+    --environment, or --base to mean the base scope (read by every environment) on purpose.
+    Answers with the keys whose effective value changed in each environment.
+
     Example: revledger env import .env.prod --environment production
     """
+    environment = scope(environment, base)
     inv = invocation(org, actor)
     view = inv.ledger.import_variables(
         org=inv.org, text=decode_text(file.read_bytes(), source=str(file)), actor=inv.actor,
-        environment=environment, source=str(file),
+        environment=environment, source=str(file), base=base,
     )
     emit(
         view, output, columns=["environment", "added", "changed", "unchanged"],
-        message=f"Imported {file}: {view.added} added, {view.changed} changed, {view.unchanged} unchanged.",
+        message=f"Imported {file}: {view.added} added, {view.changed} changed, {view.unchanged} unchanged."
+        + reach_line(view.effective_changes),
     )
+
+
+def reach_line(changes: dict[str, list[str]]) -> str:
+    """Where the effective values changed, e.g. `` Effective changes: production: A, B.``"""
+    parts = [f"{env}: {', '.join(keys)}" for env, keys in changes.items() if keys]
+    return f" Effective changes in {'; '.join(parts)}." if parts else " No effective value changed."
 
 
 def _pairs(items: list[str]) -> dict[str, str]:
@@ -122,13 +138,14 @@ def _overlay_rows(view: object) -> list[dict[str, object]]:
 @overlay_app.command("get")
 def overlay_get(
     name: Annotated[str, typer.Argument(help="Script name.")],
-    environment: EnvironmentOpt = None, reveal: RevealOpt = False,
+    environment: EnvironmentOpt = None, base: BaseOpt = False, reveal: RevealOpt = False,
     org: OrgOpt = None, output: OutputOpt = Output.table,
 ) -> None:
     """Show a script's overlay in one scope.
 
     Example: revledger overlay get invoice-parser --environment production
     """
+    environment = scope(environment, base)
     inv = invocation(org)
     view = inv.ledger.get_overlay(org=inv.org, name=name, environment=environment, reveal=reveal)
     if output == Output.table:
@@ -142,13 +159,14 @@ def overlay_update(
     name: Annotated[str, typer.Argument(help="Script name.")],
     set_: Annotated[list[str] | None, typer.Option("--set", help="KEY=VALUE to set (repeatable).")] = None,
     delete: Annotated[list[str] | None, typer.Option("--delete", help="KEY to delete (repeatable).")] = None,
-    environment: EnvironmentOpt = None,
+    environment: EnvironmentOpt = None, base: BaseOpt = False,
     org: OrgOpt = None, actor: ActorOpt = None, output: OutputOpt = Output.table,
 ) -> None:
     """Set and delete overlay keys in one event. An empty value defers to the tenant value.
 
     Example: revledger overlay update invoice-parser --set MODEL=gpt-4.1 --set TEMPERATURE=0.0 --delete LEGACY_MODEL
     """
+    environment = scope(environment, base)
     inv = invocation(org, actor)
     view = inv.ledger.update_overlay(
         org=inv.org, name=name, actor=inv.actor, set_=_pairs(set_ or []),

@@ -15,7 +15,7 @@ MOVE_COLUMNS = ["script", "environment", "version", "previous_version", "changed
 
 def promote(
     name: Annotated[str, typer.Argument(help="Script name.")],
-    version: Annotated[str, typer.Option("--version", "-v", help="Version to promote; 0 = the version production runs.")],
+    version: Annotated[str, typer.Option("--version", "-v", help="Version number or label to promote; 0 = the version production runs.")],
     to: Annotated[str, typer.Option("--environment", "-e", "--to", help="development, staging or production (--to is the same).")],
     reason: Annotated[str | None, typer.Option(help="Why.")] = None,
     expect_current: Annotated[
@@ -42,7 +42,7 @@ def promote(
         return
     expected = UNSET
     if expect_current is not None:
-        expected = None if expect_current.lower() == "none" else parse_version(expect_current, "--expect-current")
+        expected = None if expect_current.lower() == "none" else parse_version(expect_current, "--expect-current", labels=False)
     view = inv.ledger.promote(
         org=inv.org, name=name, version=number, environment=to,
         actor=inv.actor, reason=reason, expect_current=expected, override_gates=override_gates,

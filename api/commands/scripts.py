@@ -126,7 +126,7 @@ def version_list(name: NameArg, org: OrgOpt = None, output: OutputOpt = Output.t
 @version_app.command("get")
 def version_get(
     name: NameArg,
-    version: Annotated[str, typer.Argument(help="Version number; 0 = the version production runs.")],
+    version: Annotated[str, typer.Argument(help="Version number or label; 0 = the version production runs.")],
     content: Annotated[bool, typer.Option("--content", help="Include the content.")] = False,
     org: OrgOpt = None,
     output: OutputOpt = Output.table,
@@ -148,10 +148,33 @@ def version_get(
     emit(view, output)
 
 
+@version_app.command("label")
+def version_label(
+    name: NameArg,
+    version: Annotated[str, typer.Argument(help="Version number or current label; 0 = the version production runs.")],
+    label: Annotated[str, typer.Argument(help="The new label: unique within the script, not a number.")],
+    org: OrgOpt = None,
+    actor: ActorOpt = None,
+    output: OutputOpt = Output.table,
+) -> None:
+    """Label (or relabel) a version, as one event. Labels are unique within a script and are
+    accepted wherever a version number is (--version, --to, version get).
+
+    Example: revledger version label invoice-parser 3 stable-eu
+    """
+    inv = invocation(org, actor)
+    view = inv.ledger.label_version(
+        org=inv.org, name=name, version=parse_version(version, "VERSION"), label=label, actor=inv.actor
+    )
+    message = (f"Labelled {name} version {view.version} {label!r}." if view.position is not None
+               else f"{name} version {view.version} is already labelled {label!r}: nothing changed.")
+    emit(view, output, columns=["script", *VERSION_COLUMNS], message=message)
+
+
 @version_app.command("rollback")
 def version_rollback(
     name: NameArg,
-    version: Annotated[str, typer.Option("--version", "--to", help="Target version (--to is the same); 0 = the version active before the current one.")],
+    version: Annotated[str, typer.Option("--version", "--to", help="Target version number or label (--to is the same); 0 = the version active before the current one.")],
     environment: Annotated[str, typer.Option("--environment", "-e", help="Environment to roll back.")] = "production",
     incident: Annotated[str | None, typer.Option(help="Incident or ticket ID, e.g. INC-1042.")] = None,
     reason: Annotated[str | None, typer.Option(help="Why.")] = None,
@@ -182,7 +205,7 @@ def version_rollback(
         return
     from ledger.unset import UNSET
 
-    expected = UNSET if expect_current is None else parse_version(expect_current, "--expect-current")
+    expected = UNSET if expect_current is None else parse_version(expect_current, "--expect-current", labels=False)
     view = inv.ledger.rollback(
         org=inv.org, name=name, to=target, actor=inv.actor, environment=environment,
         reason=reason, incident=incident, force=force, expect_current=expected,

@@ -29,6 +29,7 @@ from api.schemas import (
     VariableSet,
 )
 from ledger.content import decode_text
+from ledger.errors import InvalidInputError
 
 router = APIRouter(prefix="/v1", tags=["config"])
 
@@ -37,12 +38,23 @@ ScopeQuery = Annotated[
     str | None, Query(description="development, staging or production (default: the base scope).")
 ]
 RevealQuery = Annotated[bool, Query(description="Show secret values in full (admin only).")]
+BaseQuery = Annotated[
+    bool, Query(description="The base scope, on purpose (needed to import a file named for an environment).")
+]
+
+
+def scoped(environment: str | None, base: bool) -> str | None:
+    if base and environment is not None:
+        raise InvalidInputError("give environment or base, not both")
+    return environment
 
 
 @router.get("/env", response_model=list[VariablePublic], summary="List tenant variables", responses=problems())
 async def list_variables(
-    caller: ViewerDep, services: ServicesDep, environment: ScopeQuery = None, reveal: RevealQuery = False
+    caller: ViewerDep, services: ServicesDep, environment: ScopeQuery = None, reveal: RevealQuery = False,
+    base: BaseQuery = False,
 ) -> Any:
+    environment = scoped(environment, base)
     check_reveal(caller, reveal)
     return await services.read(
         services.ledger.list_variables, org=caller.org, environment=environment, reveal=reveal
@@ -54,8 +66,9 @@ async def list_variables(
 )
 async def get_variable(
     key: KeyPath, caller: ViewerDep, services: ServicesDep,
-    environment: ScopeQuery = None, reveal: RevealQuery = False,
+    environment: ScopeQuery = None, reveal: RevealQuery = False, base: BaseQuery = False,
 ) -> Any:
+    environment = scoped(environment, base)
     check_reveal(caller, reveal)
     return await services.read(
         services.ledger.get_variable, org=caller.org, key=key, environment=environment, reveal=reveal
@@ -66,7 +79,7 @@ async def get_variable(
 async def set_variable(
     key: KeyPath, body: VariableSet, caller: EditorDep, ledger: LedgerDep, commands: CommandsDep
 ) -> JSONResponse:
-    caller.require_config_write(body.environment)
+    caller.require_config_write(scoped(body.environment, body.base))
     return await commands.run(
         partial(ledger.set_variable, org=caller.org, key=key, value=body.value, actor=caller.actor,
                 environment=body.environment, secret=body.secret),
@@ -80,8 +93,9 @@ async def set_variable(
 )
 async def delete_variable(
     key: KeyPath, caller: EditorDep, ledger: LedgerDep, commands: CommandsDep,
-    environment: ScopeQuery = None,
+    environment: ScopeQuery = None, base: BaseQuery = False,
 ) -> JSONResponse:
+    environment = scoped(environment, base)
     caller.require_config_write(environment)
     return await commands.run(
         partial(ledger.delete_variable, org=caller.org, key=key, actor=caller.actor,
@@ -102,14 +116,15 @@ async def delete_variable(
 )
 async def import_variables(
     request: Request, caller: EditorDep, ledger: LedgerDep, commands: CommandsDep,
-    environment: ScopeQuery = None,
+    environment: ScopeQuery = None, base: BaseQuery = False,
     source: Annotated[str, Query(max_length=300, description="Name of the file, for messages and the audit.")] = ".env",
 ) -> JSONResponse:
+    environment = scoped(environment, base)
     caller.require_config_write(environment)
     text = decode_text(await request.body(), source=source)
     return await commands.run(
         partial(ledger.import_variables, org=caller.org, text=text, actor=caller.actor,
-                environment=environment, source=source),
+                environment=environment, source=source, base=base),
         ImportPublic,
     )
 
@@ -120,8 +135,9 @@ async def import_variables(
 )
 async def get_overlay(
     name: NamePath, caller: ViewerDep, services: ServicesDep,
-    environment: ScopeQuery = None, reveal: RevealQuery = False,
+    environment: ScopeQuery = None, reveal: RevealQuery = False, base: BaseQuery = False,
 ) -> Any:
+    environment = scoped(environment, base)
     check_reveal(caller, reveal)
     return await services.read(
         services.ledger.get_overlay, org=caller.org, name=name, environment=environment, reveal=reveal
@@ -135,7 +151,7 @@ async def get_overlay(
 async def update_overlay(
     name: NamePath, body: OverlayUpdate, caller: EditorDep, ledger: LedgerDep, commands: CommandsDep
 ) -> JSONResponse:
-    caller.require_config_write(body.environment)
+    caller.require_config_write(scoped(body.environment, body.base))
     return await commands.run(
         partial(ledger.update_overlay, org=caller.org, name=name, actor=caller.actor,
                 set_=body.set, delete=body.delete, environment=body.environment),

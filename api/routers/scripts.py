@@ -13,6 +13,7 @@ from api.routers import problems
 from api.schemas import (
     DraftPublic,
     DraftSave,
+    LabelRequest,
     PublishRequest,
     ScriptCreate,
     ScriptPublic,
@@ -105,13 +106,34 @@ async def list_versions(name: NamePath, caller: ViewerDep, services: ServicesDep
     return await services.read(services.ledger.list_versions, org=caller.org, name=name)
 
 
+VersionPath = Annotated[
+    str, Path(description="Version number (0 = the version production runs) or label.", examples=["3"])
+]
+
+
+@router.put(
+    "/{name}/versions/{version}/label", response_model=VersionPublic,
+    summary="Label (or relabel) a version; labels are unique within a script", tags=["versions"],
+    responses=problems(404, 409),
+)
+async def label_version(
+    name: NamePath, version: VersionPath, body: LabelRequest,
+    caller: EditorDep, ledger: LedgerDep, commands: CommandsDep,
+) -> JSONResponse:
+    return await commands.run(
+        partial(ledger.label_version, org=caller.org, name=name, version=version,
+                label=body.label, actor=caller.actor),
+        VersionPublic,
+    )
+
+
 @router.get(
     "/{name}/versions/{version}", response_model=VersionPublic, summary="Show one version",
     tags=["versions"], responses=problems(404),
 )
 async def get_version(
     name: NamePath,
-    version: Annotated[int, Path(ge=0, description="Version number; 0 = the version production runs.")],
+    version: VersionPath,
     caller: ViewerDep,
     services: ServicesDep,
     content: Annotated[bool, Query(description="Include the content.")] = False,

@@ -68,6 +68,11 @@ class ScriptumService(pb_grpc.ScriptumServiceServicer):  # type: ignore[misc]
         caller.require(role, action)
         return await self.services.command(work)
 
+    async def _configure(self, caller: Caller, environment: str | None, work: Callable[[], R]) -> R:
+        """A configuration write: production's needs a deployer, as over HTTP."""
+        caller.require_config_write(environment)
+        return await self.services.command(work)
+
     # Overlays -----------------------------------------------------------------
 
     @rpc
@@ -81,10 +86,10 @@ class ScriptumService(pb_grpc.ScriptumServiceServicer):  # type: ignore[misc]
 
     @rpc
     async def UpdateScriptEnv(self, request: Any, caller: Caller) -> pb.ScriptEnv:  # noqa: N802
-        view = await self._write(caller, "editor", "this change", partial(
+        environment = _optional(request, "environment")
+        view = await self._configure(caller, environment, partial(
             self.ledger.update_overlay, org=caller.org, name=request.name, actor=caller.actor,
-            set_=dict(request.set), delete=list(request.delete),
-            environment=_optional(request, "environment"),
+            set_=dict(request.set), delete=list(request.delete), environment=environment,
         ))
         return messages.script_env(view)
 
@@ -180,9 +185,10 @@ class ScriptumService(pb_grpc.ScriptumServiceServicer):  # type: ignore[misc]
 
     @rpc
     async def SetEnvVar(self, request: Any, caller: Caller) -> pb.EnvVar:  # noqa: N802
-        view = await self._write(caller, "editor", "this change", partial(
+        environment = _optional(request, "environment")
+        view = await self._configure(caller, environment, partial(
             self.ledger.set_variable, org=caller.org, key=request.key, value=request.value,
-            actor=caller.actor, environment=_optional(request, "environment"), secret=request.secret,
+            actor=caller.actor, environment=environment, secret=request.secret,
         ))
         return message(pb.EnvVar, view)
 
@@ -206,18 +212,19 @@ class ScriptumService(pb_grpc.ScriptumServiceServicer):  # type: ignore[misc]
 
     @rpc
     async def DeleteEnvVar(self, request: Any, caller: Caller) -> pb.EnvVar:  # noqa: N802
-        view = await self._write(caller, "editor", "this change", partial(
+        environment = _optional(request, "environment")
+        view = await self._configure(caller, environment, partial(
             self.ledger.delete_variable, org=caller.org, key=request.key, actor=caller.actor,
-            environment=_optional(request, "environment"),
+            environment=environment,
         ))
         return message(pb.EnvVar, view)
 
     @rpc
     async def ImportEnvVars(self, request: Any, caller: Caller) -> pb.ImportEnvVarsResponse:  # noqa: N802
-        view = await self._write(caller, "editor", "this change", partial(
+        environment = _optional(request, "environment")
+        view = await self._configure(caller, environment, partial(
             self.ledger.import_variables, org=caller.org, text=request.content, actor=caller.actor,
-            environment=_optional(request, "environment"),
-            source=_optional(request, "source") or ".env",
+            environment=environment, source=_optional(request, "source") or ".env",
         ))
         return message(pb.ImportEnvVarsResponse, view)
 

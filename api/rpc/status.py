@@ -1,4 +1,4 @@
-"""Domain errors as gRPC statuses: the one map, beside the HTTP problem table.
+"""Domain errors as gRPC statuses, read from the error table (``api/errors.py``).
 
 Every refusal ends the call with a status code and a one-line message; a promotion refused
 by its gates also carries every gate it checked as ``google.rpc.PreconditionFailure``
@@ -14,38 +14,17 @@ from google.protobuf import any_pb2
 from google.rpc import error_details_pb2, status_pb2
 from grpc_status import rpc_status
 
-from api.problems import BadRequestError
-from ledger.access import ForbiddenError, UnauthenticatedError
-from ledger.errors import (
-    AlreadyExistsError,
-    ConflictError,
-    InvalidInputError,
-    LedgerError,
-    NotFoundError,
-    RefusedError,
-)
+from api.errors import ERRORS, row_of
+from ledger.errors import LedgerError
 from ledger.gates import GateError
 
-#: The status code of each error class; a subclass takes its nearest listed ancestor's.
-CODES: dict[type[LedgerError], grpc.StatusCode] = {
-    LedgerError: grpc.StatusCode.FAILED_PRECONDITION,
-    InvalidInputError: grpc.StatusCode.INVALID_ARGUMENT,
-    BadRequestError: grpc.StatusCode.INVALID_ARGUMENT,
-    NotFoundError: grpc.StatusCode.NOT_FOUND,
-    AlreadyExistsError: grpc.StatusCode.ALREADY_EXISTS,
-    RefusedError: grpc.StatusCode.FAILED_PRECONDITION,
-    GateError: grpc.StatusCode.FAILED_PRECONDITION,
-    ConflictError: grpc.StatusCode.ABORTED,
-    UnauthenticatedError: grpc.StatusCode.UNAUTHENTICATED,
-    ForbiddenError: grpc.StatusCode.PERMISSION_DENIED,
-}
+#: The status code of each error class, from the error table (``api/errors.py``).
+CODES: dict[type[LedgerError], grpc.StatusCode] = {cls: grpc.StatusCode[row.grpc] for cls, row in ERRORS.items()}
 
 
 def status_code(error: LedgerError) -> grpc.StatusCode:
-    for cls in type(error).__mro__:
-        if cls in CODES:
-            return CODES[cls]  # type: ignore[index]
-    return grpc.StatusCode.FAILED_PRECONDITION
+    """The error's row's code (a class without a row takes its nearest ancestor's)."""
+    return grpc.StatusCode[row_of(error).grpc]
 
 
 def one_line(message: str) -> str:

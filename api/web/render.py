@@ -2,7 +2,7 @@
 carries, and the one place UI errors become pages.
 
 ``PageRoute`` is the route class of every /ui route: a domain error becomes an HTML page
-with the status the API gives the same error (``LedgerError.http_status``), a bad query a
+with the status the API gives the same error (its row in ``api/errors.py``), a bad query a
 422 page, and a missing session a redirect to the sign-in form (back to the same URL).
 """
 
@@ -22,6 +22,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup, escape
 
 from api.web.sessions import CSRF_FIELD, SignInRequired
+from api.errors import row_of
 from ledger.errors import LedgerError
 
 HERE = Path(__file__).parent
@@ -123,7 +124,8 @@ class PageRoute(APIRoute):
             except SignInRequired as missing:
                 return sign_in_redirect(request, missing.message)
             except LedgerError as error:
-                return error_page(request, error.http_status, error.title, error.message)
+                row = row_of(error)
+                return error_page(request, row.status, row.title, error.message)
             except RequestValidationError as invalid:
                 first = invalid.errors()[0] if invalid.errors() else {"msg": "invalid request", "loc": ()}
                 where = ".".join(str(p) for p in first.get("loc", ()) if p not in ("query", "body"))

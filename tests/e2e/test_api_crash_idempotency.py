@@ -50,7 +50,7 @@ class ServerProcess:
             [REVLEDGER, "serve", "--port", str(port)], env=env,
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 120  # importing the app takes long on a loaded machine
         while True:
             try:
                 if httpx.get(f"{self.url}/ready", timeout=2).status_code == 200:
@@ -69,7 +69,11 @@ class ServerProcess:
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:
             self.process.terminate()
-            self.process.wait(timeout=10)
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:  # stuck (a failing test): don't leak it
+                self.process.kill()
+                self.process.wait(timeout=10)
 
 
 def seed(home: Path) -> str:
@@ -116,11 +120,6 @@ REQUESTS = [
 ]
 
 
-@pytest.mark.xfail(
-    reason="known: since the verifiable log and the batch writer landed, the harness's locks stop "
-    "the server before it commits, so the kill no longer lands between commit and answer",
-    strict=False,
-)
 @pytest.mark.parametrize(("method", "path", "body"), REQUESTS, ids=["overlay", "promote", "publish"])
 def test_a_retry_after_sigkill_between_commit_and_answer_returns_the_first_response(
     home: Path, method: str, path: str, body: Any

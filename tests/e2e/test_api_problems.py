@@ -8,6 +8,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
+from api.errors import row_of
 from api.problems import error_class, problem_type
 from ledger.access import ForbiddenError, UnauthenticatedError
 from ledger.errors import (
@@ -129,7 +130,7 @@ def test_gate_refusals_carry_each_gate_as_a_member(server: LiveServer, admin: ht
 )
 def test_each_problem_type_maps_back_to_its_error_class(error: type[LedgerError]) -> None:
     assert problem_type(error).startswith("urn:revledger:problem:")
-    assert error_class(problem_type(error), error.http_status) is error
+    assert error_class(problem_type(error), row_of(error).status) is error
 
 
 def test_an_unknown_problem_type_maps_by_status() -> None:

@@ -93,7 +93,9 @@ def test_db_commands_refuse_remote_mode(tmp_path: Path) -> None:
 
     result = CliRunner().invoke(app, ["--server", "http://127.0.0.1:9", "db", "status"],
                                 env={"REVLEDGER_HOME": str(tmp_path), "REVLEDGER_TOKEN": "t"})
-    assert "local store only" in one_error(result)
+    # Local by nature (api/operations/store.py): one line, and the usage exit code 2 (issue 9).
+    assert result.exit_code == 2 and isinstance(result.exception, SystemExit)
+    assert result.stderr.count("\n") == 1 and "local store only" in result.stderr
 
 
 def some_history(home: Path) -> None:

@@ -223,6 +223,58 @@ def test_a_token_revoked_on_one_node_is_refused_by_the_others_within_a_second(cl
     assert statuses == [401, 401]
 
 
+def test_a_keyed_write_retried_on_another_node_gets_the_first_response(cluster: dict[str, Any]) -> None:
+    nodes, token = cluster["nodes"], cluster["tokens"]["editor"]
+    key = {"Idempotency-Key": "publish-once-across-nodes"}
+    with client(nodes[0], token) as first, client(nodes[1], token) as second:
+        make_script(first, "retried", versions=1)
+        assert first.put("/v1/scripts/retried/draft", json={"content": {"v": 2}}).status_code == 200
+        answer = first.post("/v1/scripts/retried/publish", headers=key)
+        assert answer.status_code == 201, answer.text
+        retry = second.post("/v1/scripts/retried/publish", headers=key)
+        assert retry.status_code == 201, retry.text
+        assert retry.headers.get("Idempotent-Replayed") == "true"
+        assert retry.json() == answer.json()
+        other = second.put("/v1/scripts/retried/draft", json={"content": {"v": 3}}, headers=key)
+        assert other.status_code == 422  # the same key for another request: refused, not replayed
+        versions = second.get("/v1/scripts/retried/versions",
+                              headers={"X-Revledger-Min-Position": retry.headers["X-Revledger-Position"]})
+        assert [v["version"] for v in versions.json()] == [1, 2]  # published once
+
+
+def test_the_same_key_sent_to_three_nodes_at_once_is_applied_once(cluster: dict[str, Any]) -> None:
+    nodes, token = cluster["nodes"], cluster["tokens"]["editor"]
+    with client(nodes[0], token) as c:
+        make_script(c, "stampede", versions=1)
+    for round_ in range(3):
+        with client(nodes[0], token) as c:
+            assert c.put("/v1/scripts/stampede/draft", json={"content": {"r": round_}}).status_code == 200
+        barrier = threading.Barrier(3)
+        answers: list[httpx.Response] = []
+        lock = threading.Lock()
+
+        def send(node: Node, round_: int = round_) -> None:
+            with client(node, token) as c:
+                barrier.wait()
+                response = c.post("/v1/scripts/stampede/publish",
+                                  headers={"Idempotency-Key": f"stampede-{round_}"})
+                with lock:
+                    answers.append(response)
+
+        threads = [threading.Thread(target=send, args=(node,)) for node in nodes]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert [a.status_code for a in answers] == [201, 201, 201], [a.text for a in answers]
+        assert len({a.text for a in answers}) == 1  # one response, three times
+        assert sorted(a.headers.get("Idempotent-Replayed") == "true" for a in answers) == [False, True, True]
+    with client(nodes[2], token) as c:
+        position = max(int(a.headers["X-Revledger-Position"]) for a in answers)
+        versions = c.get("/v1/scripts/stampede/versions", headers={"X-Revledger-Min-Position": str(position)})
+        assert [v["version"] for v in versions.json()] == [1, 2, 3, 4]  # each round published once
+
+
 def test_killing_one_node_under_load_leaves_the_others_serving_and_loses_no_acknowledged_write(
     cluster: dict[str, Any],
 ) -> None:

@@ -257,3 +257,40 @@ def test_permission_denied_never_reveals_whether_another_orgs_script_exists(serv
     }
     assert len(answers) == 1
     assert "PermissionDenied" in answers.pop()
+
+
+# Production configuration needs a deployer, as over HTTP -----------------------------------
+
+CONFIG_WRITES = {
+    "UpdateScriptEnv": {"name": "invoice-parser", "set": {"MODEL": "big"}},
+    "SetEnvVar": {"key": "REGION", "value": "eu"},
+    "SetEnvVar-secret": {"key": "API_KEY", "value": "sk-prod-1", "secret": True},
+    "DeleteEnvVar": {"key": "REGION"},
+    "ImportEnvVars": {"content": "REGION=eu\n"},
+}
+
+
+@pytest.mark.parametrize("call", list(CONFIG_WRITES))
+def test_production_configuration_over_grpc_needs_a_deployer_as_over_http(
+    serve: Serve, org: str, call: str
+) -> None:
+    invoice_parser(serve, org)
+    serve.rpc("SetEnvVar", {"key": "REGION", "value": "us", "environment": "production"}, org)
+    method = call.split("-")[0]
+    data = {**CONFIG_WRITES[call], "environment": "production"}
+    editor, deployer = serve.token(org, "editor"), serve.token(org, "deployer")  # issued first
+    size = serve.log_size()
+    refused = serve.grpcurl(f"{SERVICE}/{method}", data, token=editor, org=org)
+    assert refused.status == "PermissionDenied", refused.stderr
+    assert "deployer" in refused.message and "production" in refused.message
+    assert serve.log_size() == size  # nothing recorded
+    with httpx.Client(base_url=serve.url, headers={
+        "Authorization": f"Bearer {editor}", "x-organization-id": org}) as http:
+        over_http = http.put("/v1/env/REGION", json={"value": "x", "environment": "production"})
+    assert over_http.status_code == 403  # the same rule over HTTP
+    staging = serve.grpcurl(f"{SERVICE}/{method}", {**data, "environment": "staging"},
+                            token=editor, org=org)
+    assert staging.status in ("OK", "NotFound"), staging.stderr  # editors keep staging
+    allowed = serve.grpcurl(f"{SERVICE}/{method}", data, token=deployer, org=org)
+    assert allowed.status == "OK", allowed.stderr
+    assert serve.log_size() > size

@@ -525,4 +525,4 @@ def test_the_vendored_htmx_is_served_with_its_version_and_licence(server: LiveSe
     assert "2.0.11" in (static / "htmx.VERSION").read_text(encoding="utf-8")
     assert "Zero-Clause BSD" in httpx.get(f"{server.url}/ui/static/htmx.LICENSE").text
     assert httpx.get(f"{server.url}/ui/static/../settings.py").status_code == 404
-    assert all(not path.startswith("/ui") for path in httpx.get(f"{server.url}/openapi.json").json()["paths"])
+    assert all(not path.startswith("/ui") for path in httpx.get(f"{server.url}/openapi.json", timeout=120).json()["paths"])

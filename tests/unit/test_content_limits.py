@@ -7,6 +7,7 @@ import json
 
 import pytest
 
+from api.errors import row_of
 from ledger.content import (
     DEFAULT_LIMITS,
     ContentLimits,
@@ -24,7 +25,7 @@ def test_a_yaml_alias_bomb_is_refused_naming_the_limit() -> None:
     with pytest.raises(ContentTooLargeError) as refused:
         parse_content(text, "yaml")
     assert "REVLEDGER_MAX_CONTENT_BYTES" in refused.value.message or "nodes" in refused.value.message
-    assert refused.value.http_status == 413
+    assert row_of(refused.value).status == 413
 
 
 def test_a_few_aliases_that_stay_small_are_expanded_as_before() -> None:

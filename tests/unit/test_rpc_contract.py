@@ -9,7 +9,7 @@ import grpc
 import pytest
 from google.rpc import error_details_pb2
 
-from api.problems import _error_classes
+from tests.unit.test_error_table import error_classes
 from api.rpc import scriptum_pb2 as pb
 from api.rpc.generate import OUTPUTS, ROOT, generate
 from api.rpc.status import CODES, status_code, status_of
@@ -34,7 +34,7 @@ def test_the_service_declares_every_rpc_of_the_scriptum_interface() -> None:
     assert pb.DESCRIPTOR.package == "dodil.scriptum.v1"
 
 
-@pytest.mark.parametrize("cls", _error_classes(), ids=lambda c: c.__name__)
+@pytest.mark.parametrize("cls", error_classes(), ids=lambda c: c.__name__)
 def test_every_domain_error_has_a_grpc_status_and_none_is_unknown_or_ok(cls: type[LedgerError]) -> None:
     error = cls.__new__(cls)
     assert status_code(error) not in (grpc.StatusCode.OK, grpc.StatusCode.UNKNOWN, grpc.StatusCode.INTERNAL)
