@@ -42,6 +42,7 @@ MODULES = [
     "api.operations.transparency",
     "api.operations.scriptum",
     "api.operations.store",
+    "api.operations.requests",
 ]
 
 #: Roles a declaration may name: ``public`` needs no token; ``environment`` is editor for
@@ -110,7 +111,7 @@ def has_remote_path(op: Operation) -> bool:
         return True
     from api.client import LedgerClient
 
-    return bool(op.path and op.served and op.call.rsplit(".", 1)[-1] in vars(LedgerClient))
+    return bool(op.path and op.served and hasattr(LedgerClient, op.call.split(".")[1]))
 
 
 def local_only_command(command: str) -> bool:
