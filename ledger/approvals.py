@@ -168,7 +168,7 @@ class Approvals:
         request.approve(actor, role, reason)
         if not request.complete:
             return self.view(request, position=self.store.save(request))
-        request.applied(approvers=request.approvers)
+        request.applied()
         try:
             move = self._apply(request)
         except RacedError:

@@ -106,28 +106,40 @@ class ChangeRequest(Aggregate):
 
     def approve(self, actor: str, role: str | None, reason: str | None) -> None:
         self.check_approver(actor, role)
-        self._approved(actor=actor, reason=reason)
+        self._approved(**self._scope(), actor=actor, reason=reason)
+
+    def _scope(self) -> dict[str, Any]:
+        """What every later event repeats, so the audit trail reads each one alone."""
+        return {"org": self.org, "script": self.script, "environment": self.environment}
 
     @event("Approved", topic="revledger:ChangeRequest.Approved")
-    def _approved(self, actor: str, reason: str | None) -> None:
+    def _approved(self, org: str, script: str | None, environment: str, actor: str,
+                  reason: str | None) -> None:
         self.approvals.append({"actor": actor, "reason": reason})
 
     def reject(self, actor: str, role: str | None, reason: str) -> None:
         self.check_open()
         if role is not None and ROLES.index(role) < ROLES.index(self.role):
             raise ForbiddenError(f"rejecting this change needs the {self.role} role; {actor!r} has {role}")
-        self._rejected(actor=actor, reason=reason)
+        self._rejected(**self._scope(), actor=actor, reason=reason)
 
     @event("Rejected", topic="revledger:ChangeRequest.Rejected")
-    def _rejected(self, actor: str, reason: str) -> None:
+    def _rejected(self, org: str, script: str | None, environment: str, actor: str, reason: str) -> None:
         self.decided = "rejected"
         self.outcome = reason
 
+    def applied(self) -> None:
+        self._applied(**self._scope(), actor=self.requester, approvers=self.approvers)
+
     @event("Applied", topic="revledger:ChangeRequest.Applied")
-    def applied(self, approvers: list[str]) -> None:
+    def _applied(self, org: str, script: str | None, environment: str, actor: str,
+                 approvers: list[str]) -> None:
         self.decided = "applied"
 
-    @event("NotApplied", topic="revledger:ChangeRequest.NotApplied")
     def not_applied(self, why: str) -> None:
+        self._not_applied(**self._scope(), actor=self.approvers[-1], why=why)
+
+    @event("NotApplied", topic="revledger:ChangeRequest.NotApplied")
+    def _not_applied(self, org: str, script: str | None, environment: str, actor: str, why: str) -> None:
         self.decided = "approved"
         self.outcome = why

@@ -159,3 +159,29 @@ def test_an_unknown_or_malformed_request_id_is_refused(cli) -> None:
     cli.given_script("svc")
     assert "not a change request id" in cli.fails("request", "show", "nope")
     assert "no change request" in cli.fails("request", "approve", "0b7c3f3e-5d1a-4f7e-9a43-2a1d8c9e6b10")
+
+
+def test_the_audit_trail_and_compliance_report_show_requester_approvers_and_findings(cli) -> None:
+    cli.given_script("svc", versions=3, shipped=(1,))  # shipped before approvals were required
+    cli.ok("promote", "svc", "--version", "2", "--to", "staging")
+    cli.ok("policy", "set", "approvals.production", "2")
+    cli.ok("policy", "set", "approvals.rollback_exempt", "true")
+    request = requested(cli, "promote", "svc", "--version", "2", "--to", "production")
+    cli.ok("request", "approve", request["id"], env=as_("bob"))
+    cli.ok("request", "approve", request["id"], "--reason", "ok", env=as_("carol"))
+    cli.ok("version", "rollback", "svc", "--version", "1", "--incident", "INC-7", env=as_("dave"))
+
+    steps = [(r["actor"], r["details"]["step"]) for r in cli.json("audit", "--kind", "request")]
+    assert steps == [("alice", "requested"), ("bob", "approved"), ("carol", "approved"),
+                     ("alice", "applied")]
+    report = cli.json("report", "compliance", "--since", "-1h", "--until", "now")
+    rows = [(r["kind"], r["to_version"], r["requester"], r["approvers"], r["approvals_exempt"])
+            for r in report["rows"] if r["kind"] in ("promote", "rollback")]
+    assert rows == [("promote", 1, "seed", [], False), ("promote", 2, "alice", ["bob", "carol"], False),
+                    ("rollback", 1, "dave", [], True)]
+    findings = [(f["kind"], f["row"]["to_version"]) for f in report["findings"]
+                if f["kind"] in ("no_approval", "exempt")]
+    assert findings == [("no_approval", 1), ("exempt", 1)]
+    assert "before approvals were required (now 2)" in next(
+        f["detail"] for f in report["findings"] if f["kind"] == "no_approval")
+    assert report["summary"]["findings"]["exempt"] == 1
