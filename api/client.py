@@ -22,6 +22,7 @@ from typing import Any, TypeVar
 
 import httpx
 
+from api.client_incidents import IncidentsClient
 from api.client_runs import RunsClient
 from ledger.approvals import RequestView
 from api.errors import ServerUnreachableError, error_class
@@ -107,7 +108,7 @@ def _clean(params: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in params.items() if v is not None}
 
 
-class LedgerClient(RunsClient):
+class LedgerClient(RunsClient, IncidentsClient):
     """Talks to ``revledger serve`` at ``base_url`` with one bearer token."""
 
     def __init__(self, base_url: str, token: str, *, timeout: float = 30.0,

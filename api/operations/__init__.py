@@ -71,6 +71,8 @@ class Operation:
     local_only: bool = False
     #: needs neither the store nor a server of remote mode (``verify FILE``): works in both modes
     offline: bool = False
+    #: the remote client's method, when not named as the call's method (``timelines.incident``)
+    client: str = ""
     #: False while the declared HTTP path is not served yet
     served: bool = True
     #: why an HTTP operation has no CLI command (a probe, Scriptum compatibility, …)
@@ -111,7 +113,7 @@ def has_remote_path(op: Operation) -> bool:
         return True
     from api.client import LedgerClient
 
-    return bool(op.path and op.served and hasattr(LedgerClient, op.call.split(".")[1]))
+    return bool(op.path and op.served and hasattr(LedgerClient, op.client or op.call.split(".")[1]))
 
 
 def local_only_command(command: str) -> bool:

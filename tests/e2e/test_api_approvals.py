@@ -113,3 +113,24 @@ def test_another_organizations_request_is_not_found(
     other = random_name("org")
     with server.client(other, token=server.issue(other, "admin", name="alice")) as outsider:
         assert_problem(outsider.post(f"/v1/requests/{request['id']}/approve", json={}), 404)
+
+
+def test_the_remote_client_records_requests_and_approves_as_its_token(
+    server: LiveServer, team: dict[str, httpx.Client], org: str
+) -> None:
+    from api.client import LedgerClient
+    from ledger.approvals import RequestView
+
+    def client(name: str) -> LedgerClient:
+        token = team[name].headers["Authorization"].removeprefix("Bearer ")
+        return LedgerClient(server.url, token)
+
+    request = client("alice").promote(org=org, name="svc", version=2, environment="production", actor="ignored")
+    assert isinstance(request, RequestView) and request.requester == "alice"
+    client("bob").approve_request(org=org, request_id=request.id, actor="carol")  # actor is not sent
+    shown = client("carol").get_request(org=org, request_id=request.id)
+    assert shown.approvers == ["bob"] and shown.plan_now is not None
+    assert [r["id"] for r in client("carol").requests(org=org, state="open")] == [request.id]
+    done = client("carol").approve_request(org=org, request_id=request.id, actor="x", reason="ok")
+    assert done.state == "applied" and done.approvers == ["bob", "carol"]
+    assert production(team["root"]) == 2

@@ -24,13 +24,10 @@ from api.settings import Settings
 NOT_SERVED_YET = {op.name for op in operations() if not op.served}
 
 #: Commands whose remote path (the client method behind their operation) is not written yet.
-NOT_REMOTE_YET = {
-    "incident show", "logs import", "logs summary", "incident open",
-    "incident close", "incident timeline", "timeline", "report compliance",
-}
+NOT_REMOTE_YET = {"logs import"}
 
 #: Declared commands the CLI does not have yet.
-NOT_A_COMMAND_YET = {"incident show"}
+NOT_A_COMMAND_YET: set[str] = set()
 
 COMMANDS = cli_commands()
 APP = create_app(Settings(home=Path("unused")))
