@@ -86,8 +86,9 @@ class Ledger(Application[UUID]):
     def __init__(self, env: Any = None, **kwargs: Any) -> None:
         super().__init__(env=env, **kwargs)
         protect_events(self.recorder)
-        #: Called after every committed save (the log tree appends the new events).
-        self.on_saved: list[Callable[[], None]] = []
+        #: Called after every committed save (the log tree appends the new events): with the
+        #: save's recordings, or with none after a held transaction commits.
+        self.on_saved: list[Callable[..., None]] = []
         #: The read side's verifiable log, when the interface layer attached one.
         self.verifiable_log: Any = None
         self.aggregates = Aggregates(self)
@@ -106,11 +107,27 @@ class Ledger(Application[UUID]):
 
     def save(self, *objs: Any, **kwargs: Any) -> Any:
         """Save; the listeners hear of it once it is committed (inside a keyed command's
-        transaction, when that commits: they never see events that may still roll back)."""
+        transaction, when that commits: they never see events that may still roll back).
+        Outside such a transaction they get the recordings just committed; after one, none
+        (they read the log)."""
         recordings = super().save(*objs, **kwargs)
+        held = self.holding_transaction()
         for listener in self.on_saved:
-            self.responses.after_commit(listener)
+            if held:
+                self.responses.after_commit(listener)
+            else:
+                listener(recordings)
         return recordings
+
+    def holding_transaction(self) -> bool:
+        """Whether this thread's saves are inside a transaction held open (not committed yet)."""
+        holding = self.responses._holding  # noqa: SLF001 - the datastore the Responses hold
+        return holding is not None and bool(holding.is_holding())
+
+    @property
+    def ids_follow_commits(self) -> bool:
+        """Whether notification ids have no gaps and follow the commit order (SQLite's rowids)."""
+        return isinstance(getattr(self.factory, "datastore", None), SQLiteDatastore)
 
     def construct_factory(self, env: Any) -> Any:
         """eventsourcing's factory; its datastore can hold a transaction open (SQLite:

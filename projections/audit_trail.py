@@ -26,7 +26,7 @@ from ledger.tokens import ApiToken
 from ledger.script import Script
 from ledger.times import utc_text
 from ledger.variables import Overlay, TenantVariables
-from projections.view import TrackedView
+from projections.view import TrackedView, event_time
 
 KINDS = ("script", "draft", "publish", "promote", "rollback", "env", "overlay", "run", "policy", "token", "incident", "logs",
          "request", "keys", "reveal")
@@ -37,8 +37,18 @@ COLUMNS = (
 _JSON_COLUMNS = ("keys", "gates", "details")
 
 
+def _json(value: Any) -> str | None:
+    return None if value is None else json.dumps(value, sort_keys=True, separators=(",", ":"))
+
+
 class AuditView(TrackedView):
     tables = ("audit", "scripts")
+    indexes = {
+        "audit_org": "audit (org, position)",
+        "audit_script": "audit (org, script, position)",
+        "audit_time": "audit (org, time)",
+        "audit_incident": "audit (org, incident)",
+    }
 
     def create_tables(self) -> None:
         self.db.execute(
@@ -54,41 +64,31 @@ class AuditView(TrackedView):
             "CREATE TABLE IF NOT EXISTS scripts (org TEXT NOT NULL, script TEXT NOT NULL,"
             " position INTEGER NOT NULL, PRIMARY KEY (org, script))"
         )
-        for name, columns in {
-            "audit_org": "org, position",
-            "audit_script": "org, script, position",
-            "audit_time": "org, time",
-            "audit_incident": "org, incident",
-        }.items():
-            self.db.execute(f"CREATE INDEX IF NOT EXISTS {name} ON audit ({columns})")
 
-    def append(self, event: Any, position: int, kind: str, **fields: Any) -> None:
-        row = {
-            "position": position,
-            "time": utc_text(event.timestamp),
-            "org": event.org,
-            "actor": getattr(event, "actor", None),
-            "kind": kind,
-            "event": type(event).TOPIC.split(":", 1)[-1],
-            "script": getattr(event, "script", None),
-            "environment": getattr(event, "environment", None),
-            "from_version": None,
-            "to_version": None,
-            "keys": None,
-            "reason": getattr(event, "reason", None),
-            "incident": getattr(event, "incident", None),
-            "override": 0,
-            "gates": None,
-            "details": None,
-        }
-        row.update(fields)
-        for column in _JSON_COLUMNS:
-            if row[column] is not None:
-                row[column] = json.dumps(row[column], sort_keys=True, separators=(",", ":"))
-        self.write(
-            f"INSERT INTO audit ({', '.join(row)}) VALUES ({', '.join('?' for _ in row)})",
-            list(row.values()),
-        )
+    _COLUMNS = (
+        "position", "time", "org", "actor", "kind", "event", "script", "environment", "from_version",
+        "to_version", "keys", "reason", "incident", "override", "gates", "details",
+    )
+    _INSERT = f"INSERT INTO audit ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' for _ in _COLUMNS)})"
+
+    def append(
+        self, event: Any, position: int, kind: str, *, actor: Any = ..., script: Any = ...,
+        environment: Any = ..., reason: Any = ..., incident: Any = ..., from_version: int | None = None,
+        to_version: int | None = None, keys: Any = None, override: int = 0, gates: Any = None,
+        details: Any = None,
+    ) -> None:
+        """One audit row; a field not given comes from the event's attribute of that name."""
+        self.write(self._INSERT, [
+            position, event_time(event), event.org,
+            getattr(event, "actor", None) if actor is ... else actor, kind,
+            type(event).TOPIC.split(":", 1)[-1],
+            getattr(event, "script", None) if script is ... else script,
+            getattr(event, "environment", None) if environment is ... else environment,
+            from_version, to_version, _json(keys),
+            getattr(event, "reason", None) if reason is ... else reason,
+            getattr(event, "incident", None) if incident is ... else incident,
+            override, _json(gates), _json(details),
+        ])
 
     def has_script(self, org: str, script: str) -> bool:
         """Whether the script was registered: one seek in a small table (not an aggregate load)."""

@@ -105,11 +105,10 @@ def verify(
     if file is not None:
         if key is None:
             raise InvalidInputError("an export is verified against the ledger's public key: --public-key KEY")
-        from revledger_verify.export import verify_export
+        from revledger_verify.parallel import verify_file
 
         try:
-            with file.open("rb") as stream:
-                result = verify_export(stream, key).as_dict()
+            result = verify_file(file, key).as_dict()
         except OSError as error:
             raise InvalidInputError(f"cannot read {file}: {error.strerror}") from None
     elif store:
