@@ -129,6 +129,7 @@ def _register() -> None:
     from api.commands import transparency; transparency.register(app)  # noqa: E702
     from api.commands import store; store.register(app)  # noqa: E702
     from api.commands import releases; releases.register(app)  # noqa: E702
+    from api.commands import secrets; secrets.register(app)  # noqa: E702
     from api.commands import requests; requests.register(app)  # noqa: E702
 
 

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ledger.config import fingerprint, looks_secret, resolve
+from ledger.envelope import is_sealed
+from ledger.errors import RefusedError
 from ledger.names import ENVIRONMENTS
 from ledger.variables import Overlay, TenantVariables
 
@@ -76,6 +78,11 @@ def plan_copy(
             old, new = now.get(key), wanted.get(key)
             if old == new:
                 continue
+            if is_sealed(new) or is_sealed(old):
+                raise RefusedError(
+                    f"{key} is a secret, sealed for its own scope: configuration copies do not carry "
+                    f"secrets yet; set it in {environment} with `env set`/`overlay update` (nothing changed)"
+                )
             op = "add" if old is None else "remove" if new is None else "change"
             if new is None:
                 to_delete.append(key)

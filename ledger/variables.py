@@ -11,6 +11,7 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
+from ledger.envelope import rebound
 from ledger.names import aggregate_id
 
 BASE = ""
@@ -47,9 +48,11 @@ class TenantVariables(Aggregate):
         """Values set in one scope (``env set`` sets one, ``env import`` many)."""
 
         TOPIC = "revledger:TenantVariables.VariablesSet"
-        values: dict[str, str]
+        values: dict[str, str]  # secret values sealed (ledger.envelope), others as they are
         secret_keys: list[str]
         source: str | None
+        #: Every value's keyed fingerprint (None in events written before keys).
+        fingerprints: dict[str, str] | None = None
         #: Why, and for which incident (config promote, rollback --with-config); None before.
         reason: str | None = None
         incident: str | None = None
@@ -60,7 +63,8 @@ class TenantVariables(Aggregate):
         def apply(self, aggregate: TenantVariables) -> None:
             scope = aggregate.scopes.setdefault(scope_key(self.environment), {})
             for key, value in self.values.items():
-                scope[key] = {"value": value, "secret": key in self.secret_keys}
+                scope[key] = {"value": rebound(value, self.originator_version),
+                              "secret": key in self.secret_keys}
 
     class VariablesDeleted(Changed):
         TOPIC = "revledger:TenantVariables.VariablesDeleted"
@@ -87,6 +91,7 @@ class TenantVariables(Aggregate):
         secret_keys: list[str],
         actor: str,
         source: str | None = None,
+        fingerprints: dict[str, str] | None = None,
         **why: Any,
     ) -> None:
         """``why``: optional ``reason``, ``incident`` and ``release`` (see the event)."""
@@ -98,6 +103,7 @@ class TenantVariables(Aggregate):
             values=values,
             secret_keys=sorted(secret_keys),
             source=source,
+            fingerprints=fingerprints,
             **why,
         )
 
@@ -133,8 +139,10 @@ class Overlay(Aggregate):
         script: str
         environment: str | None
         actor: str
-        set: dict[str, str]
+        set: dict[str, str]  # secret values sealed (ledger.envelope), others as they are
         delete: list[str]
+        #: Every set value's keyed fingerprint (None in events written before keys).
+        fingerprints: dict[str, str] | None = None
         reason: str | None = None
         incident: str | None = None
         #: As on the tenant's events: the pointer move this change belongs to, if any.
@@ -144,13 +152,14 @@ class Overlay(Aggregate):
             scope = aggregate.scopes.setdefault(scope_key(self.environment), {})
             for key in self.delete:
                 scope.pop(key, None)
-            scope.update(self.set)
+            scope.update({k: rebound(v, self.originator_version) for k, v in self.set.items()})
 
     def scope(self, environment: str | None) -> dict[str, str]:
         return self.scopes.get(scope_key(environment), {})
 
     def update(
-        self, environment: str | None, set_: dict[str, str], delete: list[str], actor: str, **why: Any
+        self, environment: str | None, set_: dict[str, str], delete: list[str], actor: str,
+        fingerprints: dict[str, str] | None = None, **why: Any
     ) -> None:
         """``why``: optional ``reason``, ``incident`` and ``release`` (see the event)."""
         self.trigger_event(
@@ -161,5 +170,6 @@ class Overlay(Aggregate):
             actor=actor,
             set=set_,
             delete=delete,
+            fingerprints=fingerprints,
             **why,
         )

@@ -26,7 +26,7 @@ from eventsourcing.application import Application
 from eventsourcing.persistence import Tracking
 from eventsourcing.projection import Projection
 
-from ledger.config import config_sha256, release_id
+from ledger.config import config_sha256, release_id, resolve
 from ledger.deployment import Deployment
 from ledger.script import Script
 from ledger.times import utc_text
@@ -100,8 +100,8 @@ class ReleasesView(TrackedView):
         ).fetchone()
         return None if row is None else row[0]
 
-    def begin_page(self) -> None:
-        super().begin_page()
+    def begin_page(self, *args: Any, **kwargs: Any) -> None:
+        super().begin_page(*args, **kwargs)
         #: Source versions read or written in this page (another process may write between pages).
         self._sources: dict[UUID, int | None] = {}
 
@@ -234,26 +234,13 @@ class Releases(Projection[ReleasesView]):
         return aggregate
 
     def config_sha(self, org: str, script: str, environment: str) -> str:
-        """The fingerprint of the script's effective configuration there, now. The same
-        layering as :func:`ledger.config.resolve` (checked against it by the property test),
-        without the secrecy it also works out: a fingerprint needs only the values."""
-        tenant_id = TenantVariables.create_id(org)
-        key = (tenant_id, self.view.source_version(tenant_id), environment)
-        values = self._tenant_values.get(key)
-        if values is None:
-            tenant = self._load(tenant_id)
-            values = {}
-            if tenant is not None:
-                values = {k: v["value"] for k, v in tenant.scope(None).items()}
-                values.update({k: v["value"] for k, v in tenant.scope(environment).items()})
-            self._tenant_values = {k: v for k, v in self._tenant_values.items() if k[:2] == key[:2]}
-            self._tenant_values[key] = values
+        """The fingerprint of the script's effective configuration there, now: resolved as the
+        ledger resolves it, over the real values (sealed secrets opened by the ledger's reader)."""
+        tenant = self._load(TenantVariables.create_id(org))
         overlay = self._load(Overlay.create_id(org, script))
-        if overlay is not None:
-            values = dict(values)
-            for scope in (None, environment):
-                values.update({k: v for k, v in overlay.scope(scope).items() if v != ""})
-        return config_sha256(values)
+        reader = self.app.secrets.reader(org)  # type: ignore[attr-defined]
+        resolved = resolve(tenant, overlay, environment, reader)
+        return config_sha256({k: reader.plain(v.value, v.place) for k, v in resolved.items()})
 
     def _config_changed(self, event: Any, tracking: Tracking, script: str | None) -> None:
         """After a configuration event: a new release wherever the effective config changed."""

@@ -21,9 +21,8 @@ def script_using(cli, name: str, *keys: str) -> None:
 
 def test_config_promote_copies_overlay_from_to_as_one_event_and_dry_run_writes_nothing(cli) -> None:
     cli.given_script("svc")
-    cli.ok("overlay", "update", "svc", "-e", "staging", "--set", "MODEL=large", "--set", "API_KEY=" + SECRET_NEW)
-    cli.ok("overlay", "update", "svc", "-e", "production", "--set", "MODEL=small", "--set", "OLD=1",
-           "--set", "API_KEY=" + SECRET_OLD)
+    cli.ok("overlay", "update", "svc", "-e", "staging", "--set", "MODEL=large", "--set", "MODE=x")
+    cli.ok("overlay", "update", "svc", "-e", "production", "--set", "MODEL=small", "--set", "OLD=1")
     before = cli.log_size()
 
     plan = cli.json("config", "promote", "svc", "--from", "staging", "--to", "production", "--dry-run")
@@ -31,22 +30,32 @@ def test_config_promote_copies_overlay_from_to_as_one_event_and_dry_run_writes_n
     assert cli.log_size() == before
     assert plan["position"] is None
     assert {(c["key"], c["op"], c["layer"]) for c in plan["changes"]} == {
-        ("API_KEY", "change", "overlay[production]"), ("MODEL", "change", "overlay[production]"),
+        ("MODE", "add", "overlay[production]"), ("MODEL", "change", "overlay[production]"),
         ("OLD", "remove", "overlay[production]")}
-    secret = next(c for c in plan["changes"] if c["key"] == "API_KEY")
-    assert secret["secret"] is True and secret["from_fingerprint"] != secret["to_fingerprint"]
-    assert SECRET_OLD not in json.dumps(plan) and SECRET_NEW not in json.dumps(plan)
+    changed = next(c for c in plan["changes"] if c["key"] == "MODEL")
+    assert changed["from_fingerprint"] != changed["to_fingerprint"] and "large" not in json.dumps(plan)
     assert {"script", "from", "to", "changes", "position"} <= set(plan)
-    assert plan["effective_changes"]["production"] == ["API_KEY", "MODEL", "OLD"]
+    assert plan["effective_changes"]["production"] == ["MODE", "MODEL", "OLD"]
 
     done = cli.json("config", "promote", "svc", "--from", "staging", "--to", "production", "--reason", "sync")
 
     assert done["position"] == before + 1  # one event
     assert done["changes"] == plan["changes"]
     overlay = cli.json("overlay", "get", "svc", "-e", "production", "--reveal")["variables"]
-    assert {k: v["value"] for k, v in overlay.items()} == {"MODEL": "large", "API_KEY": SECRET_NEW}
+    assert {k: v["value"] for k, v in overlay.items()} == {"MODEL": "large", "MODE": "x"}
     table = cli.ok("config", "promote", "svc", "--from", "staging", "--to", "production").stdout
     assert "0 change(s)" in table
+
+
+def test_a_sealed_secret_is_not_copied_and_nothing_is_written(cli) -> None:
+    cli.given_script("svc")
+    cli.ok("overlay", "update", "svc", "-e", "staging", "--set", "API_KEY=" + SECRET_NEW)
+    before = cli.log_size()
+
+    error = cli.fails("config", "promote", "svc", "--from", "staging", "--to", "production")
+
+    assert "API_KEY is a secret" in error and SECRET_NEW not in error
+    assert cli.log_size() == before
 
 
 def test_config_promote_with_keys_copies_only_those_and_include_tenant_copies_referenced_tenant_keys(cli) -> None:
@@ -106,13 +115,13 @@ def test_rollback_with_config_restores_exactly_the_configuration_of_the_earlier_
     cli.ok("draft", "publish", "svc")
     cli.ok("env", "set", "REGION", "eu", "-e", "production")
     cli.ok("env", "set", "REGION", "us", "-e", "staging")
-    cli.ok("overlay", "update", "svc", "-e", "production", "--set", "MODEL=v1-model", "--set", "TOKEN=" + SECRET_OLD)
+    cli.ok("overlay", "update", "svc", "-e", "production", "--set", "MODEL=v1-model", "--set", "MODE=a")
     cli.ship("svc", 1)
     cli.ok("overlay", "update", "svc", "-e", "production", "--set", "MODEL=v1-tuned")  # a config release of v1
     earlier = cli.json("release", "show", "svc", "-e", "production")
     # Version 2 goes out with staging's configuration, in one transaction.
     cli.ok("overlay", "update", "svc", "-e", "staging", "--set", "MODEL=v2-model", "--set", "EXTRA=1",
-           "--set", "TOKEN=" + SECRET_NEW)
+           "--set", "MODE=b")
     cli.ok("promote", "svc", "--version", "2", "-e", "staging")
     cli.ok("promote", "svc", "--version", "2", "-e", "production", "--with-config-from", "staging")
     cli.ok("config", "promote", "svc", "--from", "staging", "--to", "production", "--include-tenant")
@@ -128,7 +137,7 @@ def test_rollback_with_config_restores_exactly_the_configuration_of_the_earlier_
 
     assert {(c["key"], c["op"], c["layer"]) for c in plan["config_promotion"]} == {
         ("MODEL", "change", "overlay[production]"), ("EXTRA", "remove", "overlay[production]"),
-        ("TOKEN", "change", "overlay[production]"), ("REGION", "change", "tenant[production]")}
+        ("MODE", "change", "overlay[production]"), ("REGION", "change", "tenant[production]")}
     assert rolled["config_changes"] == plan["config_promotion"]
     assert (after["version"], after["config_sha256"], after["release"]) == (
         1, earlier["config_sha256"], earlier["release"])
