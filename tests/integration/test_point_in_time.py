@@ -511,7 +511,7 @@ def brute_sha(pairs: dict[str, str]) -> str:
 
 
 def replayed_release(events: list[tuple[int, Any]], org: str, script: str, environment: str,
-                     instant: datetime) -> dict[str, Any]:
+                     instant: datetime, ledger: Ledger) -> dict[str, Any]:
     """What ``release show --at`` must answer, from the raw events: replay every event up to
     ``instant`` and note each change of (version, effective config) of the pointer."""
     version: int | None = None
@@ -524,7 +524,8 @@ def replayed_release(events: list[tuple[int, Any]], org: str, script: str, envir
             version = e.version
         if version is None:
             continue
-        config = replayed_config(events[: events.index((position, e)) + 1], org, script, environment, instant)
+        config = replayed_config(events[: events.index((position, e)) + 1], org, script, environment, instant,
+                                 ledger)
         now = (version, brute_sha({k: v for k, (v, _) in config.items()}))
         if now != state:
             state, since = now, utc_text(e.timestamp)
@@ -546,12 +547,12 @@ def test_the_release_at_any_instant_is_what_a_replay_of_every_event_up_to_then_s
             for org, script in sorted(h.scripts):
                 for environment in ENVIRONMENTS:
                     shown = h.projections.release(org=org, name=script, environment=environment, time=instant)
-                    expected = replayed_release(events, org, script, environment, instant)
+                    expected = replayed_release(events, org, script, environment, instant, h.ledger)
                     assert {k: shown[k] for k in expected} == expected, (org, script, environment, instant)
                     at = h.projections.at(org=org, name=script, environment=environment, time=instant)
                     assert (at["config_sha256"], at["release"]) == (shown["config_sha256"], shown["release"])
                     if shown["version"] is not None:
-                        config = replayed_config(events, org, script, environment, instant)
+                        config = replayed_config(events, org, script, environment, instant, h.ledger)
                         assert {k: v["layer"] for k, v in shown["variables"].items()} == {
                             k: layer for k, (_, layer) in config.items()}
 
