@@ -1,5 +1,7 @@
 """The audit trail: one row per recorded change, in log order. Secret values never appear:
-config changes list the keys and, for values set, a fingerprint (first 8 hex of sha256)."""
+config changes list the keys and, for values set, a fingerprint (8 hex digits of an HMAC under
+the organization's fingerprint key; of a plain sha256 in events written before keys). Key
+rotations, shreddings (kind ``keys``) and reveals over HTTP (kind ``reveal``) are rows too."""
 
 from __future__ import annotations
 
@@ -14,7 +16,9 @@ from eventsourcing.projection import Projection
 from ledger.config import fingerprint
 from ledger.change_request import ChangeRequest
 from ledger.deployment import Deployment
+from ledger.envelope import is_sealed, parse
 from ledger.incidents import Incident
+from ledger.keyring import KeyRing
 from ledger.log_imports import LogImport
 from ledger.policy import Policy
 from ledger.runs import Run
@@ -25,7 +29,7 @@ from ledger.variables import Overlay, TenantVariables
 from projections.view import TrackedView, event_time
 
 KINDS = ("script", "draft", "publish", "promote", "rollback", "env", "overlay", "run", "policy", "token", "incident", "logs",
-         "request")
+         "request", "keys", "reveal")
 COLUMNS = (
     "position", "time", "org", "actor", "kind", "script", "environment",
     "from_version", "to_version", "keys", "reason", "incident", "override", "gates",
@@ -154,6 +158,12 @@ class AuditView(TrackedView):
         return result
 
 
+def _fingerprints(values: dict[str, str], keyed: dict[str, str] | None) -> dict[str, str]:
+    """Each value's fingerprint as its event recorded it (older events: a plain sha256)."""
+    return {k: (keyed or {}).get(k) or (parse(v).fingerprint if is_sealed(v) else fingerprint(v))
+            for k, v in sorted(values.items())}
+
+
 REQUEST_TOPICS = tuple(
     getattr(ChangeRequest, name).TOPIC for name in ("Requested", "Approved", "Rejected", "Applied", "NotApplied")
 )
@@ -178,6 +188,10 @@ class AuditTrail(Projection[AuditView]):
         Incident.Opened.TOPIC,
         Incident.Closed.TOPIC,
         LogImport.Imported.TOPIC,
+        KeyRing.DataKeyAdded.TOPIC,
+        KeyRing.Rewrapped.TOPIC,
+        KeyRing.Shredded.TOPIC,
+        KeyRing.Revealed.TOPIC,
         *REQUEST_TOPICS,
     )
 
@@ -286,7 +300,7 @@ class AuditTrail(Projection[AuditView]):
         e = domain_event
         self._record(
             e, tracking, "env", keys=sorted(e.values),
-            details={"set": {k: fingerprint(v) for k, v in sorted(e.values.items())}, "source": e.source},
+            details={"set": _fingerprints(e.values, e.fingerprints), "source": e.source},
         )
 
     @process_event.register
@@ -299,7 +313,7 @@ class AuditTrail(Projection[AuditView]):
         e = domain_event
         self._record(
             e, tracking, "overlay", keys=sorted({*e.set, *e.delete}),
-            details={"set": {k: fingerprint(v) for k, v in sorted(e.set.items())}, "deleted": sorted(e.delete)},
+            details={"set": _fingerprints(e.set, e.fingerprints), "deleted": sorted(e.delete)},
         )
 
     @process_event.register
@@ -332,3 +346,24 @@ class AuditTrail(Projection[AuditView]):
             "source": e.source, "imported": e.imported, "duplicates": e.duplicates, "scripts": e.scripts,
             "first": e.first, "last": e.last, "batch": e.batch,
         })
+
+    @process_event.register
+    def _(self, domain_event: KeyRing.DataKeyAdded, tracking: Tracking) -> None:
+        e = domain_event  # key ids only: never a key, wrapped or not
+        self._record(e, tracking, "keys", details={"action": "data key added", "key_id": e.key_id})
+
+    @process_event.register
+    def _(self, domain_event: KeyRing.Rewrapped, tracking: Tracking) -> None:
+        e = domain_event
+        self._record(e, tracking, "keys", details={
+            "action": "rewrapped", "master_key_id": e.master_id, "key_ids": sorted(e.keys)})
+
+    @process_event.register
+    def _(self, domain_event: KeyRing.Shredded, tracking: Tracking) -> None:
+        e = domain_event
+        self._record(e, tracking, "keys", details={"action": "shredded", "key_ids": e.key_ids})
+
+    @process_event.register
+    def _(self, domain_event: KeyRing.Revealed, tracking: Tracking) -> None:
+        e = domain_event
+        self._record(e, tracking, "reveal", keys=sorted(e.keys), details={"what": e.what})
