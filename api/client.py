@@ -22,6 +22,9 @@ from typing import Any, TypeVar
 
 import httpx
 
+from api.client_incidents import IncidentsClient
+from api.client_runs import RunsClient
+from ledger.approvals import RequestView
 from api.errors import ServerUnreachableError, error_class
 from ledger.access import IssuedTokenView, TokenView
 from ledger.unset import UNSET
@@ -105,7 +108,7 @@ def _clean(params: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in params.items() if v is not None}
 
 
-class LedgerClient:
+class LedgerClient(RunsClient, IncidentsClient):
     """Talks to ``revledger serve`` at ``base_url`` with one bearer token."""
 
     def __init__(self, base_url: str, token: str, *, timeout: float = 30.0,
@@ -138,7 +141,8 @@ class LedgerClient:
     # Transport -------------------------------------------------------------------
 
     def _request(self, method: str, path: str, org: str, *, params: dict[str, Any] | None = None,
-                 json_body: Any = None, content: str | None = None) -> httpx.Response:
+                 json_body: Any = None, content: str | None = None,
+                 timeout: float | None = None) -> httpx.Response:
         headers = {"x-organization-id": org}
         if self.min_position:
             headers[MIN_POSITION] = str(self.min_position)
@@ -148,6 +152,8 @@ class LedgerClient:
         if content is not None:
             headers["Content-Type"] = "text/plain; charset=utf-8"
         kwargs: dict[str, Any] = {"params": _clean(params or {}), "headers": headers}
+        if timeout is not None:
+            kwargs["timeout"] = timeout
         if json_body is not None:
             kwargs["json"] = json_body
         if content is not None:
@@ -256,7 +262,7 @@ class LedgerClient:
         if override_gates:
             body["override_gates"] = True
         path = f"/v1/scripts/{_seg(name)}/environments/{_seg(environment)}/promote"
-        return to_view(MoveView, self._send("POST", path, org, body))
+        return self._move_or_request(self._send("POST", path, org, body))
 
     def rollback(self, *, org: str, name: str, to: int, actor: str,
                  environment: str = "production", reason: str | None = None,
@@ -266,7 +272,32 @@ class LedgerClient:
         if expect_current is not UNSET:
             body["expect_current"] = expect_current
         path = f"/v1/scripts/{_seg(name)}/environments/{_seg(environment)}/rollback"
-        return to_view(MoveView, self._send("POST", path, org, body))
+        return self._move_or_request(self._send("POST", path, org, body))
+
+    @staticmethod
+    def _move_or_request(data: dict[str, Any]) -> Any:
+        """A move, or (202, approvals needed) the change request recorded instead."""
+        return to_view(RequestView, data) if "requester" in data else to_view(MoveView, data)
+
+    # Change requests ---------------------------------------------------------------
+
+    def requests(self, *, org: str, environment: str | None = None,
+                 state: str | None = None) -> list[dict[str, Any]]:
+        return self._get("/v1/requests", org, environment=environment, state=state)  # type: ignore[no-any-return]
+
+    def get_request(self, *, org: str, request_id: str) -> RequestView:
+        return to_view(RequestView, self._get(f"/v1/requests/{_seg(request_id)}", org))
+
+    def approve_request(self, *, org: str, request_id: str, actor: str, role: str | None = None,
+                        reason: str | None = None) -> RequestView:
+        """The server records the token's principal as the approver (``actor`` is not sent)."""
+        path = f"/v1/requests/{_seg(request_id)}/approve"
+        return to_view(RequestView, self._send("POST", path, org, {"reason": reason}))
+
+    def reject_request(self, *, org: str, request_id: str, actor: str, reason: str,
+                       role: str | None = None) -> RequestView:
+        path = f"/v1/requests/{_seg(request_id)}/reject"
+        return to_view(RequestView, self._send("POST", path, org, {"reason": reason}))
 
     # Safe promotion: plans and diffs ---------------------------------------------
 

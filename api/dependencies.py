@@ -26,11 +26,13 @@ from starlette.concurrency import run_in_threadpool
 
 from api.idempotency import IdempotencyKeyError, check_key, fingerprint
 from api.problems import BadRequestError
+from api.schemas import RequestPublic
 from api.services import open_ledger, verifiable_log
 from api.writer import BatchWriter
 from api.settings import Settings
 from ledger.access import Principal, UnauthenticatedError, change_role
 from ledger.application import Ledger
+from ledger.approvals import RequestView
 from ledger.idempotency import RecordedResponse
 from projections.service import Projections
 from projections.transparency import VerifiableLog
@@ -331,7 +333,7 @@ class Commands:
     ) -> tuple[RecordedResponse, bool]:
         ledger = self.services.ledger
         if self.key is None or not remember:
-            response = RecordedResponse(self.fingerprint, status_code, self._body(command, schema))
+            response = RecordedResponse(self.fingerprint, *self._body(command, schema, status_code))
             self.services.catch_up()
             return response, False
         scope = {"org": self.caller.org, "token": self.caller.token_scope, "key": self.key}
@@ -340,7 +342,7 @@ class Commands:
                 first = ledger.recorded_response(**scope)  # on PostgreSQL: the key's lock
                 if first is not None:
                     return self._replay(first), True
-                response = RecordedResponse(self.fingerprint, status_code, self._body(command, schema))
+                response = RecordedResponse(self.fingerprint, *self._body(command, schema, status_code))
                 ledger.record_response(**scope, response=response)
         except IntegrityError:
             # Another node recorded this key first (nothing of ours was committed): theirs.
@@ -358,8 +360,12 @@ class Commands:
         return first
 
     @staticmethod
-    def _body(command: Callable[[], Any], schema: type[BaseModel]) -> Any:
-        return schema.model_validate(command(), from_attributes=True).model_dump(mode="json")
+    def _body(command: Callable[[], Any], schema: type[BaseModel], status_code: int) -> tuple[int, Any]:
+        """The status and body; a change request instead of the change (approvals on) is 202."""
+        result = command()
+        if isinstance(result, RequestView) and schema is not RequestPublic:
+            schema, status_code = RequestPublic, 202
+        return status_code, schema.model_validate(result, from_attributes=True).model_dump(mode="json")
 
     def position(self, body: Any) -> int:
         """The write's position: the body's own, else how far this node's read models got

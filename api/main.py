@@ -24,8 +24,8 @@ from api.edge import Edge
 from api.operations.routes import describe
 from api.problems import PROBLEM_JSON, install, problem, problem_response
 from api.routers import (
-    audit, config, diffs, environments, health, incidents, logs, reports, scriptum, scripts, tokens,
-    transparency,
+    audit, config, diffs, environments, health, incidents, logs, reports, requests, scriptum, scripts,
+    tokens, transparency, runs,
 )
 from api.services import serving
 from api.web import router as web_ui
@@ -154,7 +154,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(Edge, max_headers=settings.max_headers, max_header_bytes=settings.max_header_bytes)  # outermost: OPTIONS and authentication before any body is read
     install(app)
     for module in (health, scripts, environments, diffs, config, audit, tokens, logs, incidents, reports,
-                   scriptum, transparency):
+                   scriptum, transparency, requests, runs):
         describe(module.router)  # summaries and x-revledger-* members from api/operations/
         app.include_router(module.router)
     app.include_router(web_ui, include_in_schema=False)  # /ui: the web UI (docs/web-ui.md)

@@ -15,6 +15,7 @@ from typing import Annotated, Any, Literal, Union, get_args, get_origin, get_typ
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, create_model
 
 from ledger.access import IssuedTokenView, TokenView
+from ledger.approvals import RequestView
 from ledger.times import parse_instant
 from ledger.tokens import ROLES
 from ledger.views import (
@@ -325,3 +326,30 @@ class PlanPublic(Public):
     gates: list[GatePublic]
     would_pass: bool
     command: str
+
+
+# Change requests (two-person approvals) ----------------------------------------------
+
+RequestPublic = public(RequestView, "RequestPublic",
+                       "A change request: the command, its plan, the requester, approvals and state.")
+
+
+class RequestRowPublic(Row):
+    id: str
+    environment: str
+    operation: str
+    script: str | None
+    requester: str
+    required: int
+    state: Literal["open", "approved", "applied", "rejected", "expired"]
+    approvers: list[str]
+    requested_at: str
+    expires_at: str
+
+
+class ApproveRequest(Request):
+    reason: Text | None = Field(default=None, description="Why (recorded with the approval).")
+
+
+class RejectRequest(Request):
+    reason: Text = Field(min_length=1, description="Why the change is refused (required).")

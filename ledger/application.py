@@ -9,6 +9,8 @@ attribute          class                            holds
 =================  ==============================  =========================================
 ``scripts``        :class:`ledger.scripts.Scripts`  scripts, drafts, versions
 ``environments``   :class:`Environments`            environment pointers (promote, rollback)
+``approvals``      :class:`Approvals`               change requests (promote, rollback when
+                                                    the policy asks for approvals)
 ``safety``         :class:`ledger.safety.Safety`    policy, gates, diffs, dry-run plans
 ``configuration``  :class:`Configuration`           tenant variables, overlays, resolution
 ``access``         :class:`ledger.access.Access`    API tokens and who they stand for
@@ -33,7 +35,9 @@ from eventsourcing.sqlite import SQLiteDatastore
 
 from ledger.access import Access
 from ledger.aggregates import Aggregates
+from ledger.approvals import Approvals
 from ledger.archive import Archive
+from ledger.change_request import ChangeRequest
 from ledger.configuration import Configuration
 from ledger.contents import ContentStore
 from ledger.delegation import delegate
@@ -69,6 +73,7 @@ class Ledger(Application[UUID]):
         SmokeHistory: 100,
         ScriptCatalog: 100,
         TokenDirectory: 100,
+        ChangeRequest: 100,
     }
 
     def __init__(self, env: Any = None, **kwargs: Any) -> None:
@@ -82,6 +87,7 @@ class Ledger(Application[UUID]):
         self.scripts = Scripts(self.aggregates)
         self.safety = Safety(self.aggregates)
         self.environments = Environments(self.aggregates, self.safety)
+        self.approvals = Approvals(self.aggregates, self.safety, self.environments)
         self.configuration = Configuration(self.aggregates)
         self.access = Access(self.aggregates)
         self.runs = Runs(self.aggregates)
@@ -134,8 +140,13 @@ class Ledger(Application[UUID]):
 
     # Environment pointers
     pointers = delegate("environments", Environments.pointers)
-    promote = delegate("environments", Environments.promote)
-    rollback = delegate("environments", Environments.rollback)
+    promote = delegate("approvals", Approvals.promote)
+    rollback = delegate("approvals", Approvals.rollback)
+
+    # Change requests (two-person approvals)
+    approve_request = delegate("approvals", Approvals.approve_request)
+    reject_request = delegate("approvals", Approvals.reject_request)
+    get_request = delegate("approvals", Approvals.get_request)
 
     # Policy, gates, diffs and plans
     get_policy = delegate("safety", Safety.get_policy)

@@ -63,6 +63,9 @@ class Deployment(Aggregate):
         kind = "promote"
         #: Gates this promotion failed and passed anyway (``--override-gates``), if any.
         overridden_gates: list[str] | None = None
+        #: How approvals were met: {"request", "requester", "approvers"} for an approved change
+        #: request, {"exempt": True} for an exempt rollback; None when none were required.
+        approval: dict[str, Any] | None = None
 
         def apply(self, aggregate: Deployment) -> None:
             super().apply(aggregate)
@@ -73,6 +76,8 @@ class Deployment(Aggregate):
         TOPIC = "revledger:Deployment.RolledBack"
         kind = "rollback"
         forced: bool
+        #: As for Promoted; {"exempt": True, …} for a rollback exempt from approvals.
+        approval: dict[str, Any] | None = None
 
         def apply(self, aggregate: Deployment) -> None:
             super().apply(aggregate)
@@ -120,6 +125,7 @@ class Deployment(Aggregate):
         reason: str | None = None,
         incident: str | None = None,
         overridden_gates: list[str] | None = None,
+        approval: dict[str, Any] | None = None,
     ) -> bool:
         """Point at ``version``. Returns False (and records nothing) if already there."""
         if version == self.current:
@@ -135,6 +141,7 @@ class Deployment(Aggregate):
             reason=reason,
             incident=incident,
             overridden_gates=overridden_gates,
+            approval=approval,
         )
         return True
 
@@ -169,6 +176,7 @@ class Deployment(Aggregate):
         reason: str | None = None,
         incident: str | None = None,
         force: bool = False,
+        approval: dict[str, Any] | None = None,
     ) -> int:
         target = self.rollback_target(to)
         if target == self.current:
@@ -196,5 +204,6 @@ class Deployment(Aggregate):
             reason=reason,
             incident=incident,
             forced=force,
+            approval=approval,
         )
         return target

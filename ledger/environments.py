@@ -3,6 +3,10 @@ rollback (:class:`Environments`; the aggregate is :class:`ledger.deployment.Depl
 
 from __future__ import annotations
 
+from typing import Any
+
+from eventsourcing.domain import Aggregate
+
 from ledger.aggregates import Aggregates
 from ledger.deployment import Deployment
 from ledger.errors import InvalidInputError, NotFoundError
@@ -36,9 +40,13 @@ class Environments:
         expect_current: int | None = UNSET,
         override_gates: bool = False,
         incident: str | None = None,
+        approval: dict[str, Any] | None = None,
+        along: tuple[Aggregate, ...] = (),
     ) -> MoveView:
         """Move a pointer after the gates pass (or, with a reason, are overridden); ``incident``
-        tags the move (an override during an incident, say) for the incident's timeline."""
+        tags the move (an override during an incident, say) for the incident's timeline.
+        ``approval`` records how approvals were met; ``along`` is saved in the same transaction
+        (the change request whose last approval this is)."""
         check_environment(environment)
         script = self.store.script(org, name)
         number = self.store.resolve_version(org, script, version)
@@ -55,9 +63,10 @@ class Environments:
                 org, script, number, environment, existing, override_gates, reason
             )
         changed = deployment.promote(
-            number, actor=actor, reason=reason, incident=incident, overridden_gates=overridden
+            number, actor=actor, reason=reason, incident=incident, overridden_gates=overridden,
+            approval=approval,
         )
-        position = self.store.save(deployment) if changed else None
+        position = self.store.save(deployment, *along) if changed else None
         return MoveView(
             script=name,
             environment=environment,
@@ -69,6 +78,7 @@ class Environments:
             reason=reason,
             incident=incident,
             overridden_gates=overridden or [],
+            approval=approval,
             time=deployment.modified_on if changed else None,
             position=position,
         )
@@ -86,6 +96,8 @@ class Environments:
         incident: str | None = None,
         force: bool = False,
         expect_current: int | None = UNSET,
+        approval: dict[str, Any] | None = None,
+        along: tuple[Aggregate, ...] = (),
     ) -> MoveView:
         check_environment(environment)
         script = self.store.script(org, name)
@@ -106,8 +118,9 @@ class Environments:
                 previous_version=previous, changed=False, actor=actor, reason=reason,
                 incident=incident, forced=force, time=None, position=None,
             )
-        target = deployment.rollback(to, actor=actor, reason=reason, incident=incident, force=force)
-        position = self.store.save(deployment)
+        target = deployment.rollback(to, actor=actor, reason=reason, incident=incident, force=force,
+                                     approval=approval)
+        position = self.store.save(deployment, *along)
         return MoveView(
             script=name,
             environment=environment,
@@ -119,6 +132,7 @@ class Environments:
             reason=reason,
             incident=incident,
             forced=force,
+            approval=approval,
             time=deployment.modified_on,
             position=position,
         )

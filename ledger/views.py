@@ -66,6 +66,8 @@ class MoveView(View):
     incident: str | None = None
     forced: bool = False
     overridden_gates: list[str] = field(default_factory=list)
+    #: How approvals were met (see ``Deployment.Moved.approval``), None if none were required.
+    approval: dict[str, Any] | None = None
     time: datetime | None = None
     position: int | None = None
 

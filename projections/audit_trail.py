@@ -12,6 +12,7 @@ from eventsourcing.persistence import Tracking
 from eventsourcing.projection import Projection
 
 from ledger.config import fingerprint
+from ledger.change_request import ChangeRequest
 from ledger.deployment import Deployment
 from ledger.incidents import Incident
 from ledger.log_imports import LogImport
@@ -23,7 +24,8 @@ from ledger.times import utc_text
 from ledger.variables import Overlay, TenantVariables
 from projections.view import TrackedView
 
-KINDS = ("script", "draft", "publish", "promote", "rollback", "env", "overlay", "run", "policy", "token", "incident", "logs")
+KINDS = ("script", "draft", "publish", "promote", "rollback", "env", "overlay", "run", "policy", "token", "incident", "logs",
+         "request")
 COLUMNS = (
     "position", "time", "org", "actor", "kind", "script", "environment",
     "from_version", "to_version", "keys", "reason", "incident", "override", "gates",
@@ -61,7 +63,7 @@ class AuditView(TrackedView):
             "position": position,
             "time": utc_text(event.timestamp),
             "org": event.org,
-            "actor": event.actor,
+            "actor": getattr(event, "actor", None),
             "kind": kind,
             "event": type(event).TOPIC.split(":", 1)[-1],
             "script": getattr(event, "script", None),
@@ -152,6 +154,11 @@ class AuditView(TrackedView):
         return result
 
 
+REQUEST_TOPICS = tuple(
+    getattr(ChangeRequest, name).TOPIC for name in ("Requested", "Approved", "Rejected", "Applied", "NotApplied")
+)
+
+
 class AuditTrail(Projection[AuditView]):
     name = "audit_trail"
     topics = (
@@ -171,6 +178,7 @@ class AuditTrail(Projection[AuditView]):
         Incident.Opened.TOPIC,
         Incident.Closed.TOPIC,
         LogImport.Imported.TOPIC,
+        *REQUEST_TOPICS,
     )
 
     @singledispatchmethod
@@ -211,11 +219,43 @@ class AuditTrail(Projection[AuditView]):
         if e.kind == "rollback" and e.previous_version is not None:
             details = {**(details or {}), "quarantined": e.previous_version}
         overridden = getattr(e, "overridden_gates", None)
+        if getattr(e, "approval", None):
+            details = {**(details or {}), "approval": e.approval}
         self._record(
             e, tracking, e.kind,
             from_version=e.previous_version, to_version=e.version, details=details,
             override=1 if overridden else 0, gates=overridden or None,
         )
+
+    @process_event.register
+    def _(self, domain_event: ChangeRequest.Requested, tracking: Tracking) -> None:  # type: ignore[name-defined]
+        e = domain_event
+        self.view.insert_tracking(tracking)
+        self.view.append(e, tracking.notification_id, "request", actor=e.requester,
+                         reason=e.command.get("reason"), incident=e.command.get("incident"),
+                         from_version=e.plan.get("current"), to_version=e.plan.get("target"),
+                         details={"request": str(e.originator_id), "step": "requested",
+                                  "operation": e.operation, "required": e.required, "role": e.role})
+
+    @process_event.register
+    def _(self, domain_event: ChangeRequest.Approved, tracking: Tracking) -> None:  # type: ignore[name-defined]
+        self._request_step(domain_event, tracking, "approved")
+
+    @process_event.register
+    def _(self, domain_event: ChangeRequest.Rejected, tracking: Tracking) -> None:  # type: ignore[name-defined]
+        self._request_step(domain_event, tracking, "rejected")
+
+    @process_event.register
+    def _(self, domain_event: ChangeRequest.Applied, tracking: Tracking) -> None:  # type: ignore[name-defined]
+        self._request_step(domain_event, tracking, "applied", approvers=domain_event.approvers)
+
+    @process_event.register
+    def _(self, domain_event: ChangeRequest.NotApplied, tracking: Tracking) -> None:  # type: ignore[name-defined]
+        self._request_step(domain_event, tracking, "not_applied", outcome=domain_event.why)
+
+    def _request_step(self, e: Any, tracking: Tracking, step: str, **details: Any) -> None:
+        self._record(e, tracking, "request", reason=getattr(e, "reason", None), incident=None,
+                     details={"request": str(e.originator_id), "step": step, **details})
 
     @process_event.register
     def _(self, domain_event: Run.RunStarted, tracking: Tracking) -> None:

@@ -10,11 +10,14 @@ one if any); for a rollback, the first finished run of the target version agains
 environment after it (the re-run the rollback checklist asks for).
 
 Findings: every gate override, every move without staging first, every move without a
-passed smoke run.
+passed smoke run; every move applied without the approvals the policy asks for (made before
+``approvals.<environment>`` was set, say), and every rollback exempt from them. Each move row
+names its requester and approvers.
 """
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -30,8 +33,9 @@ CONFIG_KINDS = ("env", "overlay")
 ROW_COLUMNS = (
     "time", "actor", "script", "kind", "from_version", "to_version", "staged_first", "staged_at",
     "smoke", "override", "overridden_gates", "incident", "reason", "keys", "position",
+    "requester", "approvers",
 )
-FINDING_KINDS = ("override", "no_staging", "no_smoke")
+FINDING_KINDS = ("override", "no_staging", "no_smoke", "no_approval", "exempt")
 
 
 class Compliance:
@@ -90,7 +94,30 @@ class Compliance:
             "overridden_by": audit["actor"] if audit["override"] else None,
             "incident": audit["incident"], "reason": audit["reason"], "keys": [],
             "position": audit["position"],
+            **self._approval(org, environment, audit),
         }
+
+    def _approval(self, org: str, environment: str, audit: dict[str, Any]) -> dict[str, Any]:
+        """Who asked and who approved; how many approvals the policy asked for then, and asks now."""
+        approval = (audit["details"] or {}).get("approval") or {}
+        return {
+            "requester": approval.get("requester", audit["actor"]),
+            "approvers": approval.get("approvers", []),
+            "request": approval.get("request"),
+            "approvals_exempt": bool(approval.get("exempt")),
+            "approvals_required": self._required(org, environment, audit["position"]),
+            "approvals_required_now": self._required(org, environment, None),
+        }
+
+    def _required(self, org: str, environment: str, before: int | None) -> int:
+        """``approvals.<environment>`` as the policy set it before ``before`` (None: latest)."""
+        sql = "SELECT details FROM audit WHERE org = ? AND kind = 'policy' AND keys = ?"
+        params: list[Any] = [org, json.dumps([f"approvals.{environment}"], separators=(",", ":"))]
+        if before is not None:
+            sql += " AND position < ?"
+            params.append(before)
+        found = self.db.execute(sql + " ORDER BY position DESC LIMIT 1", params).fetchone()
+        return int(json.loads(found[0])["value"] or 0) if found else 0
 
     def _smoke(self, org: str, script: str, version: int, environment: str, audit: dict[str, Any]) -> dict[str, Any] | None:
         """The run vouching for a move (see the module docstring), a passed one first."""
@@ -120,6 +147,8 @@ class Compliance:
             "staged_at": None, "smoke": None, "smoke_run": None, "override": False,
             "overridden_gates": [], "overridden_by": None, "incident": audit["incident"],
             "reason": audit["reason"], "keys": audit["keys"] or [], "position": audit["position"],
+            "requester": audit["actor"], "approvers": [], "request": None, "approvals_exempt": False,
+            "approvals_required": 0, "approvals_required_now": 0,
         }
 
     @staticmethod
@@ -140,6 +169,15 @@ class Compliance:
         if row["smoke"] != "passed":
             why = "its smoke run failed" if row["smoke"] == "failed" else "no smoke run"
             found.append({"kind": "no_smoke", "row": row, "detail": f"{what}: {why}"})
+        if row["approvals_exempt"]:
+            found.append({"kind": "exempt", "row": row,
+                          "detail": f"{what}: exempt from approvals (approvals.rollback_exempt, "
+                                    f"{row['approvals_required']} required) by {row['actor']}"})
+        elif not row["approvers"] and (row["approvals_required"] or row["approvals_required_now"]):
+            when = "although the policy required approvals" if row["approvals_required"] else \
+                f"before approvals were required (now {row['approvals_required_now']})"
+            found.append({"kind": "no_approval", "row": row,
+                          "detail": f"{what}: applied without approvals, {when}"})
         return found
 
     @staticmethod

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +15,9 @@ from ledger.names import ENVIRONMENTS, check_environment, check_org, check_scrip
 from ledger.times import check_window, utc_text
 from ledger.variables import Overlay, TenantVariables
 from ledger.views import ConfigView
+from ledger.approvals import check_state
 from projections.audit_trail import KINDS, AuditTrail, AuditView
+from projections.change_requests import ChangeRequests, ChangeRequestsView
 from projections.environment_pointers import EnvironmentPointers, PointersView
 from projections.revision_timestamps import RevisionTimestamps, RevisionTimestampsView
 from projections.runner import catch_up
@@ -39,8 +41,10 @@ class Projections:
         self.audit_trail = AuditTrail(AuditView(self.db, AuditTrail.name))
         self.timestamps = RevisionTimestamps(RevisionTimestampsView(self.db, RevisionTimestamps.name))
         self.runs_model = Runs(RunsView(self.db, Runs.name))
+        self.requests_model = ChangeRequests(ChangeRequestsView(self.db, ChangeRequests.name))
         self.all: dict[str, Projection[Any]] = {
-            p.name: p for p in (self.pointers, self.audit_trail, self.timestamps, self.runs_model)
+            p.name: p for p in (self.pointers, self.audit_trail, self.timestamps, self.runs_model,
+                                self.requests_model)
         }
 
     # Maintenance ---------------------------------------------------------------
@@ -201,6 +205,16 @@ class Projections:
         check_org(org)
         self._check_script(org, name)
         return self.runs_model.view.list(org, name)
+
+    def requests(self, *, org: str, environment: str | None = None,
+                 state: str | None = None) -> list[dict[str, Any]]:
+        """Change requests, newest first (``state``: open, approved, applied, rejected, expired)."""
+        check_org(org)
+        if environment is not None:
+            check_environment(environment)
+        check_state(state)
+        return self.requests_model.view.list(org, environment=environment, state=state,
+                                             now=utc_text(datetime.now(UTC)))
 
     def get_run(self, *, org: str, run_id: str) -> dict[str, Any]:
         """One run, by its id or a unique prefix of it (at least 6 characters)."""

@@ -78,8 +78,10 @@ def remote_ledger(settings: Settings) -> Any:
     if not settings.token:
         raise LedgerError(f"remote mode ({settings.server}) needs a token: set REVLEDGER_TOKEN")
     assert settings.server is not None
-    return LedgerClient(settings.server, settings.token, timeout=settings.http_timeout,
-                        positions=settings.remote_positions)
+    client = LedgerClient(settings.server, settings.token, timeout=settings.http_timeout,
+                          positions=settings.remote_positions)
+    client.default_org = settings.org
+    return client
 
 
 #: ``revledger --server URL …``: set by the root command on every run, overrides $REVLEDGER_SERVER.

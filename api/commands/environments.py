@@ -48,6 +48,8 @@ def promote(
         actor=inv.actor, reason=reason, expect_current=expected, override_gates=override_gates,
         incident=incident,
     )
+    if requested(view, output):
+        return
     if view.changed:
         message = f"Promoted {name} version {view.version} to {to} (was {view.previous_version or 'unset'})."
         if view.overridden_gates:
@@ -64,6 +66,16 @@ def promote(
             f"the incident and quarantines version {view.previous_version}",
             err=True,
         )
+
+
+def requested(view: Any, output: Output) -> bool:
+    """A change request instead of a move (approvals on): print it; True if it was one."""
+    if getattr(view, "kind", None) in ("promote", "rollback"):
+        return False
+    from api.commands.requests import COLUMNS, describe, view_dict
+
+    emit(view_dict(view), output, columns=COLUMNS, message=describe(view))
+    return True
 
 
 def _looks_like_a_rollback(inv: Any, view: Any) -> bool:

@@ -17,7 +17,7 @@ import typer
 from api.commands.common import ActorOpt, Invocation, OrgOpt, OutputOpt, emit, invocation
 from api.commands.queries import read_models
 from api.output import Output
-from ledger.errors import InvalidInputError, LedgerError
+from ledger.errors import InvalidInputError, LedgerError, NotFoundError
 from ledger.times import parse_instant
 from projections.buckets import parse_duration
 from projections.suspects import DEFAULT_TOLERANCE
@@ -181,6 +181,23 @@ def incident_close(
     emit(view, output, columns=INCIDENT_COLUMNS, message=f"Closed incident {incident}.")
 
 
+@incident_app.command("show")
+def incident_show(
+    incident: Annotated[str, typer.Argument(help="Incident ID.")],
+    org: OrgOpt = None,
+    output: OutputOpt = Output.table,
+) -> None:
+    """Show an opened incident: title, status, environment, scripts, who opened and closed it.
+
+    Example: revledger incident show INC-1042 -o json
+    """
+    inv = invocation(org)
+    view = inv.ledger.get_incident(org=inv.org, incident=incident)
+    if view is None:
+        raise NotFoundError(f"no incident {incident} was opened")
+    emit(view, output, columns=INCIDENT_COLUMNS)
+
+
 @incident_app.command("timeline")
 def incident_timeline(
     incident: Annotated[str, typer.Argument(help="Incident ID (opened, or given to rollbacks).")],
@@ -199,6 +216,11 @@ def incident_timeline(
     Example: revledger incident timeline INC-1042 --before 2h --after 1h -o html > inc-1042.html
     """
     inv = invocation(org)
+    if inv.remote:  # rendered by the server, as here
+        typer.echo(inv.ledger.incident_timeline(
+            org=inv.org, incident=incident, fmt=output.value, before=before, after=after, bucket=bucket,
+            tolerance=tolerance), nl=False)
+        return
     from api.reports import render_timeline
     from projections.timelines import Timelines
     story = Timelines(_read_models(inv)).incident(
@@ -223,6 +245,11 @@ def timeline(
     Example: revledger timeline --environment production --since 2026-11-25T13:00:00Z --until 2026-11-25T16:00:00Z -o json
     """
     inv = invocation(org)
+    if inv.remote:
+        typer.echo(inv.ledger.environment_timeline(
+            org=inv.org, fmt=output.value, since=since, until=until, environment=environment,
+            script=script or None, bucket=bucket, tolerance=tolerance), nl=False)
+        return
     from api.reports import render_timeline
     from projections.timelines import Timelines
     story = Timelines(_read_models(inv)).environment(
@@ -248,6 +275,10 @@ def report_compliance(
     Example: revledger report compliance --since 2026-07-01T00:00:00Z --until 2026-10-01T00:00:00Z -o csv
     """
     inv = invocation(org)
+    if inv.remote:
+        typer.echo(inv.ledger.compliance_report(
+            org=inv.org, fmt=output.value, since=since, until=until, environment=environment), nl=False)
+        return
     from api.reports import render_compliance
     from projections.compliance import Compliance
     report = Compliance(_read_models(inv)).report(

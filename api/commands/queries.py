@@ -188,6 +188,9 @@ def projections_status(output: OutputOpt = Output.table) -> None:
     from projections.service import Projections
 
     inv = invocation()
+    if inv.remote:
+        emit(inv.ledger.status(), output)  # the server's read models (GET /v1/projections)
+        return
     emit(Projections(inv.ledger, inv.settings.projections_path).status(), output)
 
 

@@ -210,6 +210,10 @@ def version_rollback(
         org=inv.org, name=name, to=target, actor=inv.actor, environment=environment,
         reason=reason, incident=incident, force=force, expect_current=expected,
     )
+    from api.commands.environments import requested
+
+    if requested(view, output):
+        return
     if view.changed:
         message = f"Rolled {environment} of {name} back from version {view.previous_version} to {view.version}."
     else:

@@ -42,6 +42,7 @@ MODULES = [
     "api.operations.transparency",
     "api.operations.scriptum",
     "api.operations.store",
+    "api.operations.requests",
 ]
 
 #: Roles a declaration may name: ``public`` needs no token; ``environment`` is editor for
@@ -70,6 +71,8 @@ class Operation:
     local_only: bool = False
     #: needs neither the store nor a server of remote mode (``verify FILE``): works in both modes
     offline: bool = False
+    #: the remote client's method, when not named as the call's method (``timelines.incident``)
+    client: str = ""
     #: False while the declared HTTP path is not served yet
     served: bool = True
     #: why an HTTP operation has no CLI command (a probe, Scriptum compatibility, …)
@@ -110,7 +113,7 @@ def has_remote_path(op: Operation) -> bool:
         return True
     from api.client import LedgerClient
 
-    return bool(op.path and op.served and op.call.rsplit(".", 1)[-1] in vars(LedgerClient))
+    return bool(op.path and op.served and hasattr(LedgerClient, op.client or op.call.split(".")[1]))
 
 
 def local_only_command(command: str) -> bool:

@@ -16,7 +16,7 @@ OPERATIONS = [
               output=I + "IncidentPublic"),
     Operation("incident.timeline", "The incident's timeline, suspect change and recovery verdict",
               "timelines.incident", method="GET", path="/v1/incidents/{incident}/timeline",
-              cli="incident timeline", output=I + "TimelinePublic"),
+              cli="incident timeline", output=I + "TimelinePublic", client="incident_timeline"),
     Operation("timeline", "An environment's timeline in a window", "timelines.environment",
-              method="GET", path="/v1/timeline", cli="timeline", output=I + "TimelinePublic"),
+              method="GET", path="/v1/timeline", cli="timeline", output=I + "TimelinePublic", client="environment_timeline"),
 ]

@@ -5,5 +5,5 @@ from api.operations import Operation
 OPERATIONS = [
     Operation("report.compliance", "Every change to an environment in a period, with its evidence and findings",
               "compliance.report", method="GET", path="/v1/reports/compliance", cli="report compliance",
-              output="api.routers.reports:CompliancePublic"),
+              output="api.routers.reports:CompliancePublic", client="compliance_report"),
 ]

@@ -11,8 +11,6 @@ OPERATIONS = [
               role="admin", cli="db status", local_only=True),
     Operation("db.copy", "Copy every event to another store and verify the copy", "store_copy.copy_events",
               role="admin", cli="db copy", local_only=True),
-    Operation("projections.status", "Each read model's position in the log and how far it lags behind",
-              "read_models.status", method="GET", path="/v1/projections", cli="projections status", served=False),
     Operation("projections.rebuild", "Drop read models and replay them from the start of the log",
               "read_models.rebuild", role="admin", cli="projections rebuild", local_only=True),
 ]

@@ -23,12 +23,18 @@ from api.schemas import (
     MovePublic,
     PlanPublic,
     PromoteRequest,
+    RequestPublic,
     RollbackRequest,
     StatusRowPublic,
 )
 from ledger.unset import UNSET
 
 router = APIRouter(prefix="/v1", tags=["environments"])
+
+#: With ``approvals.<env>`` set, a covered change answers 202 with the change request.
+APPROVALS_NEEDED: dict[int | str, dict[str, Any]] = {
+    202: {"model": RequestPublic, "description": "Approvals needed: the change request, nothing moved."},
+}
 
 EnvPath = Annotated[str, Path(description="development, staging or production.", examples=["staging"])]
 TimeQuery = Annotated[
@@ -49,7 +55,7 @@ async def environments(name: NamePath, caller: ViewerDep, projections: Projectio
 @router.post(
     "/scripts/{name}/environments/{env}/promote", response_model=MovePublic | PlanPublic,
     summary="Point an environment at a version, if the gates pass (or plan it: dry_run)",
-    responses=problems(404, 409),
+    responses={**problems(404, 409), **APPROVALS_NEEDED},
 )
 async def promote(
     name: NamePath, env: EnvPath, body: PromoteRequest,
@@ -73,7 +79,7 @@ async def promote(
 @router.post(
     "/scripts/{name}/environments/{env}/rollback", response_model=MovePublic | PlanPublic,
     summary="Roll an environment back to a known-good version (or plan it: dry_run)",
-    responses=problems(404, 409),
+    responses={**problems(404, 409), **APPROVALS_NEEDED},
 )
 async def rollback(
     name: NamePath, env: EnvPath, body: RollbackRequest,

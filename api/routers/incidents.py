@@ -64,6 +64,7 @@ class IncidentPublic(Public):
     closed_at: str | None
     closed_by: str | None
     resolution: str | None
+    position: int | None = Field(None, description="The log position of the open or close event.")
 
 
 class TimelinePublic(Row):
@@ -119,7 +120,7 @@ async def get_incident(incident: IncidentPath, caller: ViewerDep, services: Serv
     found = await services.read(services.ledger.get_incident, org=caller.org, incident=incident)
     if found is None:
         raise NotFoundError(f"no incident {incident} was opened")
-    return found
+    return JSONResponse(found)  # a read: no log position (as `revledger incident show` prints it)
 
 
 @router.get(

@@ -10,6 +10,7 @@ from google.protobuf import json_format
 from google.protobuf.message import Message
 
 from api.rpc import scriptum_pb2 as pb
+from ledger.approvals import RequestView
 from ledger.views import View
 
 M = TypeVar("M", bound=Message)
@@ -35,6 +36,20 @@ def message(cls: type[M], data: Any, **renamed: str) -> M:
         if old in plain:
             plain[new] = plain.pop(old)
     return json_format.ParseDict(plain, cls(), ignore_unknown_fields=True)
+
+
+def move(view: Any) -> pb.Move:
+    """A move, or (approvals on) the change request recorded instead: nothing moved."""
+    if not isinstance(view, RequestView):
+        return message(pb.Move, view)
+    plan = view.plan
+    return message(pb.Move, {
+        "script": view.script, "environment": view.environment, "kind": view.operation,
+        "version": plan["target"], "previous_version": plan["current"], "changed": False,
+        "actor": view.requester, "reason": view.command.get("reason"),
+        "incident": view.command.get("incident"), "position": view.position,
+        "request_id": view.id, "request_state": view.state, "approvals_required": view.required,
+    })
 
 
 def script_env(view: View) -> pb.ScriptEnv:

@@ -264,7 +264,7 @@ class PromoteRequest(_message.Message):
     def __init__(self, name: _Optional[str] = ..., version: _Optional[int] = ..., environment: _Optional[str] = ..., reason: _Optional[str] = ..., expect_current: _Optional[int] = ..., override_gates: _Optional[bool] = ..., incident: _Optional[str] = ...) -> None: ...
 
 class Move(_message.Message):
-    __slots__ = ("script", "environment", "kind", "version", "previous_version", "changed", "actor", "reason", "incident", "forced", "overridden_gates", "time", "position")
+    __slots__ = ("script", "environment", "kind", "version", "previous_version", "changed", "actor", "reason", "incident", "forced", "overridden_gates", "time", "position", "request_id", "request_state", "approvals_required")
     SCRIPT_FIELD_NUMBER: _ClassVar[int]
     ENVIRONMENT_FIELD_NUMBER: _ClassVar[int]
     KIND_FIELD_NUMBER: _ClassVar[int]
@@ -278,6 +278,9 @@ class Move(_message.Message):
     OVERRIDDEN_GATES_FIELD_NUMBER: _ClassVar[int]
     TIME_FIELD_NUMBER: _ClassVar[int]
     POSITION_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_STATE_FIELD_NUMBER: _ClassVar[int]
+    APPROVALS_REQUIRED_FIELD_NUMBER: _ClassVar[int]
     script: str
     environment: str
     kind: str
@@ -291,7 +294,10 @@ class Move(_message.Message):
     overridden_gates: _containers.RepeatedScalarFieldContainer[str]
     time: str
     position: int
-    def __init__(self, script: _Optional[str] = ..., environment: _Optional[str] = ..., kind: _Optional[str] = ..., version: _Optional[int] = ..., previous_version: _Optional[int] = ..., changed: _Optional[bool] = ..., actor: _Optional[str] = ..., reason: _Optional[str] = ..., incident: _Optional[str] = ..., forced: _Optional[bool] = ..., overridden_gates: _Optional[_Iterable[str]] = ..., time: _Optional[str] = ..., position: _Optional[int] = ...) -> None: ...
+    request_id: str
+    request_state: str
+    approvals_required: int
+    def __init__(self, script: _Optional[str] = ..., environment: _Optional[str] = ..., kind: _Optional[str] = ..., version: _Optional[int] = ..., previous_version: _Optional[int] = ..., changed: _Optional[bool] = ..., actor: _Optional[str] = ..., reason: _Optional[str] = ..., incident: _Optional[str] = ..., forced: _Optional[bool] = ..., overridden_gates: _Optional[_Iterable[str]] = ..., time: _Optional[str] = ..., position: _Optional[int] = ..., request_id: _Optional[str] = ..., request_state: _Optional[str] = ..., approvals_required: _Optional[int] = ...) -> None: ...
 
 class SetEnvVarRequest(_message.Message):
     __slots__ = ("key", "value", "environment", "secret")

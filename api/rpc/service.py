@@ -162,7 +162,7 @@ class ScriptumService(pb_grpc.ScriptumServiceServicer):  # type: ignore[misc]
             environment=environment, reason=_optional(request, "reason"),
             incident=_optional(request, "incident"), force=request.force,
         ))
-        return message(pb.Move, view)
+        return messages.move(view)
 
     @rpc
     async def Promote(self, request: Any, caller: Caller) -> pb.Move:  # noqa: N802
@@ -179,7 +179,7 @@ class ScriptumService(pb_grpc.ScriptumServiceServicer):  # type: ignore[misc]
             expect_current=UNSET if expected is None else expected,
             override_gates=request.override_gates, incident=_optional(request, "incident"),
         ))
-        return message(pb.Move, view)
+        return messages.move(view)
 
     # Tenant variables -----------------------------------------------------------
 

@@ -261,3 +261,27 @@ def test_serve_refuses_a_grpc_port_in_use_in_one_line(cli: Any) -> None:
         cli.ok("token", "create", "--role", "admin", "--name", "admin")
         said = cli.fails("serve", "--grpc-port", str(taken.getsockname()[1]))
     assert "cannot serve gRPC on 127.0.0.1:" in said and "in use" in said
+
+
+def test_a_grpc_promotion_obeys_approvals_and_answers_with_the_request(
+    serve: Serve, channel: grpc.Channel, org: str
+) -> None:
+    ci = Client(channel, serve, org, "deployer")
+    ci.CreateScript(pb.CreateScriptRequest(name="svc"))
+    ci.SaveDraft(pb.SaveDraftRequest(name="svc", content="v1"))
+    ci.PublishDraft(pb.PublishDraftRequest(name="svc"))
+    ci.Promote(pb.PromoteRequest(name="svc", version=1, environment="staging"))
+    ledger = serve.ledger()
+    try:
+        ledger.set_policy(org=org, name="approvals.production", value="1", actor="test-setup")
+    finally:
+        ledger.close()
+
+    move = ci.Promote(pb.PromoteRequest(name="svc", version=1, environment="production"))
+
+    assert (move.changed, move.request_state, move.approvals_required, move.version) == (False, "open", 1, 1)
+    assert move.request_id and move.actor == "deployer"
+    with httpx.Client(base_url=serve.url, headers={"x-organization-id": org,
+                      "Authorization": f"Bearer {serve.token(org, 'deployer')}"}) as http:
+        assert http.get("/v1/scripts/svc/environments").json()["environments"]["production"] is None
+        assert [r["id"] for r in http.get("/v1/requests").json()] == [move.request_id]

@@ -126,7 +126,7 @@ def test_a_history_without_violations_has_one_compliant_row_and_no_findings(clea
     assert report["findings"] == []
     assert report["summary"] == {
         "changes": 1, "by_kind": {"promote": 1}, "by_actor": {"dave": 1},
-        "findings": {"override": 0, "no_staging": 0, "no_smoke": 0},
+        "findings": {"override": 0, "no_staging": 0, "no_smoke": 0, "no_approval": 0, "exempt": 0},
         "overrides": 0, "without_staging": 0, "without_smoke": 0, "compliant": True,
     }
 

@@ -5,7 +5,8 @@ code of that time, together with the answers it gave then; times in the answers 
 stored events, so they must match exactly. Answers that later issues changed on purpose were
 updated in place, each named here: issue 13's rollback plan prints `--version N --expect-current M`;
 issue 10 records `logs import` as an event, so the audit table and `projections status` count it
-(the JSON audit leaves this run's own import row out: it carries this run's time).
+(the JSON audit leaves this run's own import row out: it carries this run's time); issue 19
+adds the change_requests read model to `projections status`.
 """
 
 from __future__ import annotations

@@ -24,20 +24,16 @@ from api.settings import Settings
 NOT_SERVED_YET = {op.name for op in operations() if not op.served}
 
 #: Commands whose remote path (the client method behind their operation) is not written yet.
-NOT_REMOTE_YET = {
-    "run", "thread run", "runs list", "runs get", "archive get", "policy get", "policy set",
-    "projections status", "incident show", "logs import", "logs summary", "incident open",
-    "incident close", "incident timeline", "timeline", "report compliance",
-}
+NOT_REMOTE_YET = {"logs import", "logs summary"}
 
 #: Declared commands the CLI does not have yet.
-NOT_A_COMMAND_YET = {"incident show"}
+NOT_A_COMMAND_YET: set[str] = set()
 
 COMMANDS = cli_commands()
 APP = create_app(Settings(home=Path("unused")))
 OPENAPI = APP.openapi()
 ROUTERS = ["health", "scripts", "environments", "diffs", "config", "audit", "tokens", "logs",
-           "incidents", "reports", "scriptum", "transparency"]
+           "incidents", "reports", "scriptum", "transparency", "requests", "runs"]
 ROUTES = {
     (method, route.path): route
     for module in ROUTERS
@@ -82,7 +78,8 @@ def test_every_declared_route_is_served_with_its_schemas_role_and_summary(op: An
     route = ROUTES.get((op.method, op.path))
     assert route is not None, f"{op.name}: {op.method} {op.path} is not served"
     assert route.summary == op.summary
-    assert _plain(route.response_model) == _plain(schema(op.output)), op.name
+    if op.output != "any":
+        assert _plain(route.response_model) == _plain(schema(op.output)), op.name
     body = route.body_field.field_info.annotation if route.body_field is not None else None
     assert _plain(body) == _plain(schema(op.input)), op.name
     assert route_role(route) == op.role, op.name

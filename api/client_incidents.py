@@ -1,0 +1,52 @@
+"""The remote client's incidents, timelines and compliance reports (``api/routers/incidents.py``,
+``api/routers/reports.py``). Reports come back rendered by the server, as the CLI renders them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from urllib.parse import quote
+
+from api.output import to_json
+
+
+def _seg(value: str) -> str:
+    return quote(value, safe="")
+
+
+class IncidentsClient:
+    """Mixed into ``LedgerClient`` (which provides ``_request``, ``_get`` and ``_send``)."""
+
+    _request: Any
+    _get: Any
+    _send: Any
+
+    def open_incident(self, *, org: str, incident: str, title: str, actor: str,
+                      started: datetime | None = None, environment: str = "production",
+                      scripts: list[str] | None = None) -> dict[str, Any]:
+        body = {"id": incident, "title": title, "environment": environment, "scripts": scripts or [],
+                "started": started.isoformat() if started else None}
+        return self._send("POST", "/v1/incidents", org, body)  # type: ignore[no-any-return]
+
+    def close_incident(self, *, org: str, incident: str, actor: str,
+                       resolution: str | None = None) -> dict[str, Any]:
+        return self._send("POST", f"/v1/incidents/{_seg(incident)}/close", org,  # type: ignore[no-any-return]
+                          {"resolution": resolution})
+
+    def get_incident(self, *, org: str, incident: str) -> dict[str, Any]:
+        return self._get(f"/v1/incidents/{_seg(incident)}", org)  # type: ignore[no-any-return]
+
+    def _report(self, path: str, org: str, fmt: str, params: dict[str, Any]) -> str:
+        response = self._request("GET", path, org, params={**params, "format": fmt})
+        if fmt == "json":
+            return to_json(response.json()) + "\n"  # as render_timeline / render_compliance print it
+        return response.text  # type: ignore[no-any-return]
+
+    def incident_timeline(self, *, org: str, incident: str, fmt: str, **params: Any) -> str:
+        return self._report(f"/v1/incidents/{_seg(incident)}/timeline", org, fmt, params)
+
+    def environment_timeline(self, *, org: str, fmt: str, **params: Any) -> str:
+        return self._report("/v1/timeline", org, fmt, params)
+
+    def compliance_report(self, *, org: str, fmt: str, **params: Any) -> str:
+        return self._report("/v1/reports/compliance", org, fmt, params)

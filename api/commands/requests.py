@@ -1,0 +1,125 @@
+"""``revledger request …``: change requests waiting for two-person approvals."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+
+from api.commands.common import ActorOpt, OrgOpt, OutputOpt, emit, invocation
+from api.output import Output
+from ledger.errors import ConflictError
+
+request_app = typer.Typer(
+    help="Change requests: covered changes waiting for approvals (see `policy set approvals.production 2`).",
+    no_args_is_help=True,
+)
+
+COLUMNS = ["id", "environment", "operation", "script", "requester", "state", "approvers", "required",
+           "expires_at"]
+
+IdArg = Annotated[str, typer.Argument(help="The request id (`request list` shows it).")]
+
+
+def view_dict(view: Any) -> dict[str, Any]:
+    data: dict[str, Any] = view.to_dict() if hasattr(view, "to_dict") else dict(view)
+    data.setdefault("approvers", [a["actor"] for a in data.get("approvals", [])])
+    return data
+
+
+def describe(view: Any) -> str:
+    """One line saying what a request is and what it waits for."""
+    data = view_dict(view)
+    what = f"{data['operation']} of {data['script']} in {data['environment']}"
+    count = f"{len(data['approvers'])}/{data['required']} approvals"
+    if data["state"] == "open":
+        return (f"Change request {data['id']} ({what}) is open: {count}, approvers need the "
+                f"{data['role']} role and may not be {data['requester']!r}; nothing moved yet.")
+    if data["state"] == "applied":
+        return f"Change request {data['id']} ({what}) approved by {', '.join(data['approvers'])}: applied."
+    return f"Change request {data['id']} ({what}) is {data['state']}: {data.get('outcome') or ''}".rstrip(": ")
+
+
+@request_app.command("list")
+def list_(
+    environment: Annotated[str | None, typer.Option("--environment", "-e", help="Only this environment.")] = None,
+    state: Annotated[str | None, typer.Option(help="open, approved, applied, rejected or expired.")] = None,
+    org: OrgOpt = None,
+    output: OutputOpt = Output.table,
+) -> None:
+    """List change requests, newest first.
+
+    Example: revledger request list --environment production --state open
+    """
+    from api.commands.queries import read_models
+
+    inv = invocation(org, None)
+    rows = read_models(inv).requests(org=inv.org, environment=environment, state=state)
+    emit(rows, output, columns=COLUMNS)
+
+
+@request_app.command("show")
+def show(request_id: IdArg, org: OrgOpt = None, output: OutputOpt = Output.table) -> None:
+    """Show one change request: the command, its plan when requested and as it would apply now.
+
+    Example: revledger request show 0b7c3f3e-5d1a-4f7e-9a43-2a1d8c9e6b10
+    """
+    inv = invocation(org, None)
+    view = inv.ledger.get_request(org=inv.org, request_id=request_id)
+    if output != Output.table:
+        emit(view_dict(view), output)
+        return
+    typer.echo(describe(view))
+    for approval in view_dict(view)["approvals"]:
+        typer.echo(f"  approved by {approval['actor']}" + (f": {approval['reason']}" if approval.get("reason") else ""))
+    typer.echo(f"  requested by {view.requester} at {view.requested_at}, expires {view.expires_at}")
+    if view.plan_now:
+        from api.commands.environments import print_plan
+
+        if "error" in view.plan_now:
+            typer.echo(f"  as it would apply now: {view.plan_now['error']}")
+        else:
+            print_plan(view.plan_now, Output.table)
+
+
+@request_app.command("approve")
+def approve(
+    request_id: IdArg,
+    reason: Annotated[str | None, typer.Option(help="Why (recorded with the approval).")] = None,
+    org: OrgOpt = None,
+    actor: ActorOpt = None,
+    output: OutputOpt = Output.table,
+) -> None:
+    """Approve a change request; the last approval applies the change (gates evaluated then).
+
+    Exits 3 when the approval was recorded but the change no longer holds (the pointer moved,
+    a gate now fails): the request says why, and nothing moved.
+
+    Example: revledger request approve 0b7c3f3e-5d1a-4f7e-9a43-2a1d8c9e6b10 --reason "reviewed the diff"
+    """
+    inv = invocation(org, actor)
+    view = inv.ledger.approve_request(org=inv.org, request_id=request_id, actor=inv.actor, reason=reason)
+    emit(view_dict(view), output, columns=COLUMNS, message=describe(view))
+    if view.state == "approved":
+        raise ConflictError(f"approved, but not applied: {view.outcome}")
+
+
+@request_app.command("reject")
+def reject(
+    request_id: IdArg,
+    reason: Annotated[str, typer.Option(help="Why (required).")],
+    org: OrgOpt = None,
+    actor: ActorOpt = None,
+    output: OutputOpt = Output.table,
+) -> None:
+    """Reject a change request: it is closed and nothing moves.
+
+    Example: revledger request reject 0b7c3f3e-5d1a-4f7e-9a43-2a1d8c9e6b10 --reason "wrong version"
+    """
+    inv = invocation(org, actor)
+    view = inv.ledger.reject_request(org=inv.org, request_id=request_id, actor=inv.actor, reason=reason)
+    emit(view_dict(view), output, columns=COLUMNS, message=describe(view))
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(request_app, name="request")
