@@ -128,6 +128,7 @@ def _register() -> None:
     app.add_typer(tokens.token_app, name="token")
     from api.commands import transparency; transparency.register(app)  # noqa: E702
     from api.commands import store; store.register(app)  # noqa: E702
+    from api.commands import secrets; secrets.register(app)  # noqa: E702
     from api.commands import requests; requests.register(app)  # noqa: E702
 
 

@@ -36,6 +36,12 @@ class IncidentsClient:
     def get_incident(self, *, org: str, incident: str) -> dict[str, Any]:
         return self._get(f"/v1/incidents/{_seg(incident)}", org)  # type: ignore[no-any-return]
 
+    def log_summary(self, *, org: str, name: str, environment: str, since: datetime | None,
+                    until: datetime | None, bucket: str | None) -> dict[str, Any]:
+        return self._get("/v1/logs/summary", org, script=name, environment=environment,  # type: ignore[no-any-return]
+                         since=since.isoformat() if since else None,
+                         until=until.isoformat() if until else None, bucket=bucket)
+
     def _report(self, path: str, org: str, fmt: str, params: dict[str, Any]) -> str:
         response = self._request("GET", path, org, params={**params, "format": fmt})
         if fmt == "json":

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import importlib.metadata
 import logging
+import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -27,7 +28,7 @@ from starlette.concurrency import run_in_threadpool
 from api.idempotency import IdempotencyKeyError, check_key, fingerprint
 from api.problems import BadRequestError
 from api.schemas import RequestPublic
-from api.services import open_ledger, verifiable_log
+from api.services import master_key_notice, open_ledger, verifiable_log
 from api.writer import BatchWriter
 from api.settings import Settings
 from ledger.access import Principal, UnauthenticatedError, change_role
@@ -139,6 +140,9 @@ class Services:
 
 def open_services(settings: Settings) -> Services:
     ledger = open_ledger(settings)
+    notice = master_key_notice(ledger)
+    if notice:
+        print(f"note: {notice}", file=sys.stderr, flush=True)
     services = Services(settings, ledger)
     services.log.on_checkpoint = services.verify_later
     return services
@@ -297,6 +301,27 @@ MoverDep = Annotated[Caller, Depends(get_mover)]
 def check_reveal(caller: Caller, reveal: bool) -> None:
     if reveal:
         caller.require("admin", "revealing secrets")
+
+
+def revealed_keys(view: Any) -> list[str]:
+    """The secret keys an answer shows in full (a variable, a list of them, an overlay, a config)."""
+    if isinstance(view, list):
+        return sorted({k for item in view for k in revealed_keys(item)})
+    variables = getattr(view, "variables", None)
+    if isinstance(variables, dict):
+        return sorted(k for k, v in variables.items() if v.get("secret"))
+    return [view.key] if getattr(view, "secret", False) else []
+
+
+async def record_reveal(services: Services, caller: Caller, view: Any, what: str,
+                        script: str | None = None, environment: str | None = None) -> Any:
+    """Record a reveal over HTTP in the audit trail (who, which keys, when), then answer."""
+    keys = revealed_keys(view)
+    if keys:
+        await services.command(lambda: services.ledger.record_reveal(
+            org=caller.org, actor=caller.actor, keys=keys, what=what, script=script,
+            environment=environment))
+    return view
 
 
 # Commands -----------------------------------------------------------------------------

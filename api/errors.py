@@ -29,8 +29,10 @@ from ledger.errors import (
     UnknownLabelError,
 )
 from ledger.gates import GateError
+from ledger.master_key import MasterKeyError
 from ledger.retries import RacedError
 from ledger.runs import RunInterruptedError
+from ledger.secrets import UndecryptableError
 from ledger.stores import StoreUnavailableError
 from projections.log_records import MalformedLogError
 
@@ -82,6 +84,8 @@ ERRORS: dict[type[LedgerError], ErrorRow] = {
     DamagedStoreError: _row(500, "damaged-store", "Damaged event store", 1, "FAILED_PRECONDITION"),
     LogIntegrityError: _row(409, "log-integrity", "Log integrity check failed", 1, "FAILED_PRECONDITION"),
     StoreUnavailableError: _row(503, "store-unavailable", "Store unavailable", 1, "FAILED_PRECONDITION"),
+    MasterKeyError: _row(503, "master-key", "Master key unavailable", 1, "FAILED_PRECONDITION"),
+    UndecryptableError: _row(500, "undecryptable-secret", "Secret cannot be decrypted", 1, "DATA_LOSS"),
     RunInterruptedError: _row(400, "run-interrupted", "Request refused", 130, "FAILED_PRECONDITION"),
     UnauthenticatedError: _row(401, "unauthenticated", "Unauthorized", 1, "UNAUTHENTICATED"),
     ForbiddenError: _row(403, "forbidden", "Forbidden", 1, "PERMISSION_DENIED"),

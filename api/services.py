@@ -32,6 +32,16 @@ def open_ledger(settings: Settings) -> Ledger:
     return ledger
 
 
+def master_key_notice(ledger: Ledger, *, new_store: bool = False) -> str | None:
+    """What to say once when the embedded default master key was just created (else None)."""
+    key = ledger.secrets.open_master_key()
+    if not key.created:
+        return None
+    what = "its master key is" if new_store else "created the master key"
+    return (f"{what} {key.path}: for production move it out of the data directory and set "
+            "REVLEDGER_MASTER_KEY_FILE")
+
+
 def verifiable_log(ledger: Ledger) -> VerifiableLog:
     log = ledger.verifiable_log
     assert isinstance(log, VerifiableLog), "open the ledger with open_ledger()"

@@ -68,6 +68,12 @@ class Settings(BaseSettings):
     tls_cert: Path | None = None
     tls_key: Path | None = None
 
+    # Secrets at rest -------------------------------------------------------------
+    #: The master key that wraps every organization's data keys (32 bytes, base64 on one line:
+    #: `openssl rand -base64 32`). Keep it outside the data directory in production. Unset: the
+    #: embedded default $REVLEDGER_HOME/keys/master.key, created on first use (mode 0600).
+    master_key_file: Path | None = None
+
     # Verifiable log ---------------------------------------------------------------
     #: Sign a checkpoint every this many events (0: only on `revledger checkpoint` and exports).
     checkpoint_every: int = 1000
@@ -84,6 +90,14 @@ class Settings(BaseSettings):
     @property
     def tree_path(self) -> Path:
         return self.home / "tree.db"
+
+    @property
+    def default_master_key_path(self) -> Path:
+        return self.home / "keys" / "master.key"
+
+    @property
+    def master_key_path(self) -> Path:
+        return self.master_key_file or self.default_master_key_path
 
     @property
     def ledger_path(self) -> Path:
@@ -117,7 +131,9 @@ class Settings(BaseSettings):
         On PostgreSQL tables are never created on the way (concurrent `CREATE OR REPLACE
         FUNCTION`s race): `revledger db init` creates them once (``create_table=True``).
         """
-        common = {"ARCHIVE_DIR": str(self.home / "archive"), "RUNNER": self.runner or ""}
+        common = {"ARCHIVE_DIR": str(self.home / "archive"), "RUNNER": self.runner or "",
+                  "MASTER_KEY_FILE": str(self.master_key_file or ""),
+                  "MASTER_KEY_DEFAULT": str(self.default_master_key_path)}
         if self.database_url:
             return {**common, **postgres_env(self.database_url),
                     "CREATE_TABLE": "yes" if create_table else "no"}

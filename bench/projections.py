@@ -134,12 +134,10 @@ def child_rebuild(ledger_path: str, projections_path: str, trace: bool) -> None:
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     if trace:
         tracemalloc.start()
-    seconds: dict[str, float] = {}
-    for name in projections.all:
-        t0 = time.perf_counter()
-        projections.rebuild([name])
-        seconds[name] = round(time.perf_counter() - t0, 2)
-    result: dict[str, Any] = {"events": head, "seconds": seconds, "total_seconds": round(sum(seconds.values()), 2)}
+    t0, c0 = time.perf_counter(), time.process_time()
+    projections.rebuild()  # every read model, in one pass over the log
+    result: dict[str, Any] = {"events": head, "total_seconds": round(time.perf_counter() - t0, 2),
+                              "cpu_seconds": round(time.process_time() - c0, 2)}
     if trace:
         result["tracemalloc_peak_mib"] = round(tracemalloc.get_traced_memory()[1] / 2**20, 2)
         tracemalloc.stop()
@@ -185,7 +183,6 @@ def long_pointer_history(workdir: Path, moves: int) -> dict[str, Any]:
             pointer.promote(1 + i % 2, actor="ci")
             if i % BATCH == BATCH - 1:
                 ledger.save(script, pointer)
-                del pointer.moves[:-1]
         ledger.save(script, pointer)
     projections = Projections(ledger, directory / "projections.db")
     t0 = time.perf_counter()

@@ -14,6 +14,8 @@ attribute          class                            holds
 ``safety``         :class:`ledger.safety.Safety`    policy, gates, diffs, dry-run plans
 ``configuration``  :class:`Configuration`           tenant variables, overlays, resolution
 ``access``         :class:`ledger.access.Access`    API tokens and who they stand for
+``secrets``        :class:`ledger.secrets.Secrets`  master key, key rings, sealing, opening
+``keys``           :class:`ledger.keys.Keys`        key status, rotation, shredding, reveals
 ``runs``           :class:`ledger.runs.Runs`        pinned smoke runs and their archive
 ``incidents``      :class:`Incidents`               incidents
 ``log_imports``    :class:`LogImports`              log imports in the event log
@@ -47,10 +49,13 @@ from ledger.files import private_file
 from ledger.idempotency import HoldingDatastore, Responses
 from ledger.immutability import protect_events
 from ledger.incidents import Incidents
+from ledger.keyring import KeyDirectory, KeyRing
+from ledger.keys import Keys
 from ledger.log_imports import LogImports
 from ledger.policy import Policy
 from ledger.runs import Runs, SmokeHistory
 from ledger.safety import Safety
+from ledger.secrets import Secrets
 from ledger.script import Script, ScriptCatalog
 from ledger.scripts import Scripts
 from ledger.tokens import TokenDirectory
@@ -73,35 +78,56 @@ class Ledger(Application[UUID]):
         SmokeHistory: 100,
         ScriptCatalog: 100,
         TokenDirectory: 100,
+        KeyRing: 50,  # grows by one event per reveal over HTTP
+        KeyDirectory: 100,
         ChangeRequest: 100,
     }
 
     def __init__(self, env: Any = None, **kwargs: Any) -> None:
         super().__init__(env=env, **kwargs)
         protect_events(self.recorder)
-        #: Called after every committed save (the log tree appends the new events).
-        self.on_saved: list[Callable[[], None]] = []
+        #: Called after every committed save (the log tree appends the new events): with the
+        #: save's recordings, or with none after a held transaction commits.
+        self.on_saved: list[Callable[..., None]] = []
         #: The read side's verifiable log, when the interface layer attached one.
         self.verifiable_log: Any = None
         self.aggregates = Aggregates(self)
+        self.secrets = Secrets(self.aggregates)
         self.scripts = Scripts(self.aggregates)
-        self.safety = Safety(self.aggregates)
+        self.safety = Safety(self.aggregates, self.secrets)
         self.environments = Environments(self.aggregates, self.safety)
         self.approvals = Approvals(self.aggregates, self.safety, self.environments)
-        self.configuration = Configuration(self.aggregates)
+        self.configuration = Configuration(self.aggregates, self.secrets)
         self.access = Access(self.aggregates)
-        self.runs = Runs(self.aggregates)
+        self.runs = Runs(self.aggregates, self.configuration)
+        self.keys = Keys(self.aggregates, self.secrets)
         self.incidents = Incidents(self.aggregates)
         self.log_imports = LogImports(self.aggregates)
         self.responses = Responses(self)
 
     def save(self, *objs: Any, **kwargs: Any) -> Any:
         """Save; the listeners hear of it once it is committed (inside a keyed command's
-        transaction, when that commits: they never see events that may still roll back)."""
+        transaction, when that commits: they never see events that may still roll back).
+        Outside such a transaction they get the recordings just committed; after one, none
+        (they read the log)."""
         recordings = super().save(*objs, **kwargs)
+        held = self.holding_transaction()
         for listener in self.on_saved:
-            self.responses.after_commit(listener)
+            if held:
+                self.responses.after_commit(listener)
+            else:
+                listener(recordings)
         return recordings
+
+    def holding_transaction(self) -> bool:
+        """Whether this thread's saves are inside a transaction held open (not committed yet)."""
+        holding = self.responses._holding  # noqa: SLF001 - the datastore the Responses hold
+        return holding is not None and bool(holding.is_holding())
+
+    @property
+    def ids_follow_commits(self) -> bool:
+        """Whether notification ids have no gaps and follow the commit order (SQLite's rowids)."""
+        return isinstance(getattr(self.factory, "datastore", None), SQLiteDatastore)
 
     def construct_factory(self, env: Any) -> Any:
         """eventsourcing's factory; its datastore can hold a transaction open (SQLite:
@@ -178,6 +204,13 @@ class Ledger(Application[UUID]):
     run = delegate("runs", Runs.run)
     get_run = delegate("runs", Runs.get_run)
     runner_command = delegate("runs", Runs.runner_command)
+
+    # Keys
+    keys_status = delegate("keys", Keys.status)
+    rotate_master_key = delegate("keys", Keys.rotate_master)
+    rotate_org_key = delegate("keys", Keys.rotate_org)
+    shred_org = delegate("keys", Keys.shred)
+    record_reveal = delegate("keys", Keys.record_reveal)
 
     # Incidents
     open_incident = delegate("incidents", Incidents.open_incident)

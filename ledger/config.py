@@ -6,18 +6,23 @@ An overlay value that is the empty string defers to the layer below.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from ledger.variables import Overlay, TenantVariables
+from eventsourcing.domain import Aggregate
+
+from ledger.envelope import Place, legacy_fingerprint
+from ledger.variables import Overlay, TenantVariables, scope_key
+
+if TYPE_CHECKING:
+    from ledger.secrets import Reader
 
 MASK = "********"
 _SECRET_MARKERS = ("KEY", "TOKEN", "SECRET", "PASSWORD")
 
 
-def fingerprint(value: str) -> str:
-    """First 8 hex digits of the value's sha256: compare values without showing them."""
-    return hashlib.sha256(value.encode("utf-8")).hexdigest()[:8]
+#: Plain SHA-256 prefix: only for values written before keyed fingerprints (ledger.envelope).
+fingerprint = legacy_fingerprint
 
 
 def looks_secret(key: str) -> bool:
@@ -31,39 +36,41 @@ def shown(value: str, secret: bool, reveal: bool) -> str:
 
 @dataclass(frozen=True)
 class ResolvedVariable:
-    value: str
+    value: str  # as stored: the plaintext, or a sealed value (ledger.envelope)
     layer: str
     secret: bool
-
-    @property
-    def fingerprint(self) -> str:
-        return fingerprint(self.value)
+    fingerprint: str = ""
+    place: Place | None = None  # where a sealed value belongs (to open it)
 
 
 def resolve(
-    tenant: TenantVariables | None, overlay: Overlay | None, environment: str
+    tenant: TenantVariables | None, overlay: Overlay | None, environment: str,
+    reader: Reader | None = None,
 ) -> dict[str, ResolvedVariable]:
-    """The effective variables of a script in ``environment``, each with the layer it came from."""
-    layers: list[tuple[str, dict[str, str]]] = []
+    """The effective variables of a script in ``environment``, each with the layer it came from
+    and its fingerprint (under the organization's key, through ``reader``)."""
+    layers: list[tuple[str, dict[str, str], Aggregate | None, str | None]] = []
     if tenant is not None:
-        layers.append(("tenant", {k: v["value"] for k, v in tenant.scope(None).items()}))
-        layers.append(
-            (f"tenant[{environment}]", {k: v["value"] for k, v in tenant.scope(environment).items()})
-        )
+        layers.append(("tenant", {k: v["value"] for k, v in tenant.scope(None).items()}, tenant, None))
+        layers.append((f"tenant[{environment}]",
+                       {k: v["value"] for k, v in tenant.scope(environment).items()}, tenant, environment))
     if overlay is not None:
-        layers.append(("overlay", overlay.scope(None)))
-        layers.append((f"overlay[{environment}]", overlay.scope(environment)))
-    merged: dict[str, tuple[str, str]] = {}
-    for layer, values in layers:
+        layers.append(("overlay", overlay.scope(None), overlay, None))
+        layers.append((f"overlay[{environment}]", overlay.scope(environment), overlay, environment))
+    merged: dict[str, tuple[str, str, Place]] = {}
+    for layer, values, aggregate, scope in layers:
         for key, value in values.items():
             if layer.startswith("overlay") and value == "":
                 continue  # empty overlay value defers to the layer below
-            merged[key] = (value, layer)
+            assert aggregate is not None
+            merged[key] = (value, layer, Place(aggregate.org, str(aggregate.id), scope_key(scope), key))
     return {
         key: ResolvedVariable(
             value=value,
             layer=layer,
             secret=looks_secret(key) or (tenant is not None and tenant.is_marked_secret(key)),
+            fingerprint=reader.fingerprint(value) if reader else legacy_fingerprint(value),
+            place=where,
         )
-        for key, (value, layer) in sorted(merged.items())
+        for key, (value, layer, where) in sorted(merged.items())
     }

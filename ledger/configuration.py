@@ -9,10 +9,11 @@ from datetime import datetime
 
 from ledger.aggregates import Aggregates
 from ledger.retries import retried
-from ledger.config import fingerprint, looks_secret, resolve, shown
+from ledger.config import ResolvedVariable, looks_secret, resolve
 from ledger.envfile import environment_named_by, parse_dotenv
 from ledger.errors import InvalidInputError, NotFoundError
 from ledger.names import ENVIRONMENTS, check_environment, check_org, check_scope, check_variable_name
+from ledger.secrets import Reader, Secrets, place
 from ledger.variables import Overlay, TenantVariables
 from ledger.views import ConfigView, ImportView, OverlayView, VariableView
 
@@ -36,12 +37,17 @@ def tenant_effective(tenant: TenantVariables, environment: str) -> dict[str, str
     return values
 
 
-def effective_changes(before: dict[str, dict[str, str]], tenant: TenantVariables) -> dict[str, list[str]]:
-    """Per environment, the keys whose tenant value as that environment reads it changed."""
+def effective_changes(before: dict[str, dict[str, str]], tenant: TenantVariables,
+                      reader: Reader) -> dict[str, list[str]]:
+    """Per environment, the keys whose tenant value as that environment reads it changed
+    (compared by fingerprint: a secret sealed again under a fresh nonce is unchanged)."""
     result = {}
     for env in ENVIRONMENTS:
         after = tenant_effective(tenant, env)
-        result[env] = sorted(k for k in before[env].keys() | after.keys() if before[env].get(k) != after.get(k))
+        result[env] = sorted(
+            k for k in before[env].keys() | after.keys()
+            if (k in before[env]) != (k in after)
+            or (k in after and reader.fingerprint(before[env][k]) != reader.fingerprint(after[k])))
     return result
 
 
@@ -52,8 +58,9 @@ def _scope_name(environment: str | None) -> str:
 class Configuration:
     """Tenant variables, script overlays and the configuration they resolve to."""
 
-    def __init__(self, store: Aggregates) -> None:
+    def __init__(self, store: Aggregates, secrets: Secrets) -> None:
         self.store = store
+        self.secrets = secrets
 
     def _tenant(self, org: str) -> TenantVariables | None:
         check_org(org)
@@ -63,17 +70,40 @@ class Configuration:
         return self.store.get(Overlay, Overlay.create_id(org, name))
 
     def _variable_view(
-        self, tenant: TenantVariables, key: str, environment: str | None, reveal: bool
+        self, tenant: TenantVariables, key: str, environment: str | None, reveal: bool,
+        reader: Reader | None = None,
     ) -> VariableView:
+        reader = reader or self.secrets.reader(tenant.org)
         entry = tenant.scope(environment)[key]
         secret = bool(entry["secret"]) or looks_secret(key)
+        where = place(tenant.org, tenant.id, environment, key)
         return VariableView(
             key=key,
-            value=shown(entry["value"], secret, reveal),
+            value=reader.shown(entry["value"], secret, reveal, where),
             secret=secret,
-            fingerprint=fingerprint(entry["value"]),
+            fingerprint=reader.fingerprint(entry["value"]),
             environment=environment,
         )
+
+    def _set_values(
+        self, tenant: TenantVariables, environment: str | None, values: dict[str, str],
+        secret_keys: list[str], actor: str, source: str | None = None,
+    ) -> int | None:
+        """One event setting ``values``, the secret ones sealed; saved with any new key."""
+        sealing = self.secrets.sealing(tenant.org, actor)
+        encrypt = {k for k in values if k in secret_keys or looks_secret(k)}
+        stored, fingerprints = sealing.seal(tenant.id, environment, values, encrypt, tenant.version + 1)
+        tenant.set_values(environment, stored, secret_keys, actor=actor, source=source,
+                          fingerprints=fingerprints)
+        return self.store.save(*sealing.pending, tenant)
+
+    def effective_values(self, *, org: str, name: str, environment: str) -> dict[str, ResolvedVariable]:
+        """The effective config with real values (for a run, or a release's digest); a
+        shredded secret's value is ``<shredded>``."""
+        check_environment(environment)
+        reader = self.secrets.reader(org)
+        resolved = resolve(self.store.tenant(org), self.store.overlay(org, name), environment, reader)
+        return {key: replace(var, value=reader.plain(var.value, var.place)) for key, var in resolved.items()}
 
     # Tenant variables ----------------------------------------------------------
 
@@ -93,8 +123,7 @@ class Configuration:
         tenant = self.store.tenant(org) or TenantVariables(org=org)
         # Once a key is secret it stays secret: a later plain `set` must not expose it.
         is_secret = secret or tenant.is_marked_secret(key)
-        tenant.set_values(environment, {key: value}, [key] if is_secret else [], actor=actor)
-        self.store.save(tenant)
+        self._set_values(tenant, environment, {key: value}, [key] if is_secret else [], actor)
         return self._variable_view(tenant, key, environment, reveal=False)
 
     def get_variable(
@@ -114,8 +143,9 @@ class Configuration:
         tenant = self.store.tenant(org)
         if tenant is None:
             return []
+        reader = self.secrets.reader(org)
         return [
-            self._variable_view(tenant, key, environment, reveal)
+            self._variable_view(tenant, key, environment, reveal, reader)
             for key in sorted(tenant.scope(environment))
         ]
 
@@ -149,15 +179,21 @@ class Configuration:
         check_import_scope(source, environment, base)
         tenant = self.store.tenant(org) or TenantVariables(org=org)
         current = tenant.scope(environment)
+        reader = self.secrets.reader(org)
+
+        def same(key: str) -> bool:
+            where = place(org, tenant.id, environment, key)
+            return reader.plain(current[key]["value"], where) == values[key]
+
         added = [k for k in values if k not in current]
-        changed = [k for k in values if k in current and current[k]["value"] != values[k]]
-        unchanged = [k for k in values if k in current and current[k]["value"] == values[k]]
+        unchanged = [k for k in values if k in current and same(k)]
+        kept = set(unchanged)
+        changed = [k for k in values if k in current and k not in kept]
         before = {env: tenant_effective(tenant, env) for env in ENVIRONMENTS}
         position = None
         if added or changed:
             secrets = [k for k in values if tenant.is_marked_secret(k)]
-            tenant.set_values(environment, values, secrets, actor=actor, source=source)
-            position = self.store.save(tenant)
+            position = self._set_values(tenant, environment, values, secrets, actor, source)
         return ImportView(
             environment=environment,
             added=len(added),
@@ -165,7 +201,7 @@ class Configuration:
             unchanged=len(unchanged),
             keys=sorted(values),
             position=position,
-            effective_changes=effective_changes(before, tenant),
+            effective_changes=effective_changes(before, tenant, self.secrets.reader(org)),
         )
 
     # Script overlays -----------------------------------------------------------
@@ -190,13 +226,15 @@ class Configuration:
         overlay = self.store.overlay(org, name)
         tenant = self.store.tenant(org)
         values = overlay.scope(environment) if overlay else {}
+        reader = self.secrets.reader(org)
         variables = {}
         for key in sorted(values):
             secret = looks_secret(key) or bool(tenant and tenant.is_marked_secret(key))
+            where = place(org, Overlay.create_id(org, name), environment, key)
             variables[key] = {
-                "value": shown(values[key], secret, reveal),
+                "value": reader.shown(values[key], secret, reveal, where),
                 "secret": secret,
-                "fingerprint": fingerprint(values[key]),
+                "fingerprint": reader.fingerprint(values[key]),
             }
         return OverlayView(
             script=name,
@@ -237,8 +275,12 @@ class Configuration:
         delete = [k for k in delete if k in present]
         position = None
         if set_ or delete:
-            overlay.update(environment, set_, delete, actor=actor)
-            position = self.store.save(overlay)
+            tenant = self.store.tenant(org)
+            encrypt = {k for k in set_ if looks_secret(k) or (tenant and tenant.is_marked_secret(k))}
+            sealing = self.secrets.sealing(org, actor)
+            stored, fingerprints = sealing.seal(overlay.id, environment, set_, encrypt, overlay.version + 1)
+            overlay.update(environment, stored, delete, actor=actor, fingerprints=fingerprints)
+            position = self.store.save(*sealing.pending, overlay)
         view = self._overlay_view(
             org, name, environment, False, sorted(set_), sorted(delete), position
         )
@@ -265,7 +307,8 @@ class Configuration:
         else:
             tenant = self.store.get_at(TenantVariables, TenantVariables.create_id(org), versions[0])
             overlay = self.store.get_at(Overlay, Overlay.create_id(org, name), versions[1])
-        resolved = resolve(tenant, overlay, environment)
+        reader = self.secrets.reader(org)
+        resolved = resolve(tenant, overlay, environment, reader)
         if versions is not None:
             # A key marked secret later stays secret when looking back: secrecy is sticky.
             now = self.store.tenant(org)
@@ -278,7 +321,7 @@ class Configuration:
             environment=environment,
             variables={
                 key: {
-                    "value": shown(var.value, var.secret, reveal),
+                    "value": reader.shown(var.value, var.secret, reveal, var.place),
                     "layer": var.layer,
                     "secret": var.secret,
                     "fingerprint": var.fingerprint,

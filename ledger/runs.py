@@ -13,8 +13,9 @@ from eventsourcing.domain import Aggregate, event
 
 from ledger.aggregates import Aggregates
 from ledger.archive import Archive
-from ledger.config import resolve
-from ledger.errors import InvalidInputError, LedgerError, NotFoundError
+from ledger.configuration import Configuration
+from ledger.envelope import SHREDDED
+from ledger.errors import InvalidInputError, LedgerError, NotFoundError, RefusedError
 from ledger.masking import Masker
 from ledger.names import aggregate_id, check_environment, check_org
 from ledger.policy import Policy, effective
@@ -115,8 +116,9 @@ def _sha256(data: bytes) -> str:
 class Runs:
     """Running an exact version and reading runs back. Needs ``ARCHIVE_DIR`` in the app's env."""
 
-    def __init__(self, store: Aggregates) -> None:
+    def __init__(self, store: Aggregates, configuration: Configuration) -> None:
         self.store = store
+        self.configuration = configuration
 
     @property
     def archive(self) -> Archive:
@@ -160,7 +162,11 @@ class Runs:
         else:
             number = self.store.resolve_version(org, script, version)
         command = self.runner_command(org)
-        resolved = resolve(self.store.tenant(org), self.store.overlay(org, name), environment) if with_env else {}
+        resolved = self.configuration.effective_values(org=org, name=name, environment=environment) if with_env else {}
+        shredded = sorted(k for k, v in resolved.items() if v.secret and v.value == SHREDDED)
+        if shredded:
+            raise RefusedError(f"cannot run with the environment: the secret values of {', '.join(shredded)} "
+                               "were shredded (set them again first)")
         config = {k: {"value": v.value, "secret": v.secret} for k, v in resolved.items()}
         mask = Masker(v.value for v in resolved.values() if v.secret)
         stored = script.get_version(number)

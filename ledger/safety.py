@@ -7,7 +7,7 @@ from typing import Any
 
 from ledger.aggregates import Aggregates
 from ledger.retries import retried
-from ledger.config import resolve
+from ledger.config import ResolvedVariable, resolve
 from ledger.content import Content
 from ledger.deployment import Deployment
 from ledger.diffs import content_diff, summary
@@ -17,6 +17,7 @@ from ledger.names import ENVIRONMENTS, check_environment, check_org
 from ledger.policy import Policy, effective, parse_setting
 from ledger.runs import SmokeHistory
 from ledger.script import Script
+from ledger.secrets import Secrets
 
 
 DIFF_VIEWS = ("blocks", "code")
@@ -25,8 +26,13 @@ DIFF_VIEWS = ("blocks", "code")
 class Safety:
     """The checks around a move: policy, gates, diffs and dry-run plans."""
 
-    def __init__(self, store: Aggregates) -> None:
+    def __init__(self, store: Aggregates, secrets: Secrets) -> None:
         self.store = store
+        self.secrets = secrets
+
+    def _resolve(self, org: str, name: str, environment: str) -> dict[str, ResolvedVariable]:
+        return resolve(self.store.tenant(org), self.store.overlay(org, name), environment,
+                       self.secrets.reader(org))
 
     # Policy --------------------------------------------------------------------
 
@@ -61,7 +67,7 @@ class Safety:
             environment=environment,
             version=number,
             content=self._content(script, number),
-            config=resolve(self.store.tenant(org), self.store.overlay(org, script.name), environment),
+            config=self._resolve(org, script.name, environment),
             staging=self.store.deployment(org, script.name, "staging"),
             target=target,
             smoke_passed_versions=smoke.passed_in("staging") if smoke else set(),
@@ -139,8 +145,7 @@ class Safety:
                 self._content(script, versions[left]), self._content(script, versions[right]),
                 "code", f"{left} (version {versions[left]})", f"{right} (version {versions[right]})",
             )
-        tenant, overlay = self.store.tenant(org), self.store.overlay(org, name)
-        a, b = resolve(tenant, overlay, left), resolve(tenant, overlay, right)
+        a, b = self._resolve(org, name, left), self._resolve(org, name, right)
         config = []
         for key in sorted(set(a) | set(b)):
             sides = {}
@@ -155,7 +160,8 @@ class Safety:
             elif key not in b:
                 status = "removed"
             else:
-                status = "same" if a[key].value == b[key].value else "changed"
+                status = "same" if a[key].fingerprint == b[key].fingerprint and (
+                    a[key].secret or b[key].secret or a[key].value == b[key].value) else "changed"
             config.append({"key": key, "status": status, left: sides[left], right: sides[right]})
         return {"script": name, "left": left, "right": right,
                 "left_version": versions[left], "right_version": versions[right],
@@ -167,7 +173,7 @@ class Safety:
         self, org: str, script: Script, current: int | None, target: int, environment: str
     ) -> list[dict[str, Any]]:
         """Env keys that differ between what runs now and what will run (fingerprints only)."""
-        config = resolve(self.store.tenant(org), self.store.overlay(org, script.name), environment)
+        config = self._resolve(org, script.name, environment)
         used_now = set(env_references(self._content(script, current))) if current else set()
         used_next = set(env_references(self._content(script, target)))
 

@@ -56,6 +56,11 @@ def open_store(env: Mapping[str, str]) -> Ledger:
             raise StoreUnavailableError(
                 f"the {where(env)} has no revledger schema: run `revledger db init` first"
             )
+    try:
+        ledger.secrets.open_master_key()  # before anything is written: a wrong key refuses
+    except LedgerError:
+        ledger.close()
+        raise
     return ledger
 
 

@@ -11,6 +11,7 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
+from ledger.envelope import rebound
 from ledger.names import aggregate_id
 
 BASE = ""
@@ -47,14 +48,17 @@ class TenantVariables(Aggregate):
         """Values set in one scope (``env set`` sets one, ``env import`` many)."""
 
         TOPIC = "revledger:TenantVariables.VariablesSet"
-        values: dict[str, str]
+        values: dict[str, str]  # secret values sealed (ledger.envelope), others as they are
         secret_keys: list[str]
         source: str | None
+        #: Every value's keyed fingerprint (None in events written before keys).
+        fingerprints: dict[str, str] | None = None
 
         def apply(self, aggregate: TenantVariables) -> None:
             scope = aggregate.scopes.setdefault(scope_key(self.environment), {})
             for key, value in self.values.items():
-                scope[key] = {"value": value, "secret": key in self.secret_keys}
+                scope[key] = {"value": rebound(value, self.originator_version),
+                              "secret": key in self.secret_keys}
 
     class VariablesDeleted(Changed):
         TOPIC = "revledger:TenantVariables.VariablesDeleted"
@@ -78,6 +82,7 @@ class TenantVariables(Aggregate):
         secret_keys: list[str],
         actor: str,
         source: str | None = None,
+        fingerprints: dict[str, str] | None = None,
     ) -> None:
         self.trigger_event(
             self.VariablesSet,
@@ -87,6 +92,7 @@ class TenantVariables(Aggregate):
             values=values,
             secret_keys=sorted(secret_keys),
             source=source,
+            fingerprints=fingerprints,
         )
 
     def delete_keys(self, environment: str | None, keys: list[str], actor: str) -> None:
@@ -121,20 +127,23 @@ class Overlay(Aggregate):
         script: str
         environment: str | None
         actor: str
-        set: dict[str, str]
+        set: dict[str, str]  # secret values sealed (ledger.envelope), others as they are
         delete: list[str]
+        #: Every set value's keyed fingerprint (None in events written before keys).
+        fingerprints: dict[str, str] | None = None
 
         def apply(self, aggregate: Overlay) -> None:
             scope = aggregate.scopes.setdefault(scope_key(self.environment), {})
             for key in self.delete:
                 scope.pop(key, None)
-            scope.update(self.set)
+            scope.update({k: rebound(v, self.originator_version) for k, v in self.set.items()})
 
     def scope(self, environment: str | None) -> dict[str, str]:
         return self.scopes.get(scope_key(environment), {})
 
     def update(
-        self, environment: str | None, set_: dict[str, str], delete: list[str], actor: str
+        self, environment: str | None, set_: dict[str, str], delete: list[str], actor: str,
+        fingerprints: dict[str, str] | None = None,
     ) -> None:
         self.trigger_event(
             self.OverlayUpdated,
@@ -144,4 +153,5 @@ class Overlay(Aggregate):
             actor=actor,
             set=set_,
             delete=delete,
+            fingerprints=fingerprints,
         )

@@ -1,5 +1,7 @@
 """The audit trail: one row per recorded change, in log order. Secret values never appear:
-config changes list the keys and, for values set, a fingerprint (first 8 hex of sha256)."""
+config changes list the keys and, for values set, a fingerprint (8 hex digits of an HMAC under
+the organization's fingerprint key; of a plain sha256 in events written before keys). Key
+rotations, shreddings (kind ``keys``) and reveals over HTTP (kind ``reveal``) are rows too."""
 
 from __future__ import annotations
 
@@ -14,7 +16,9 @@ from eventsourcing.projection import Projection
 from ledger.config import fingerprint
 from ledger.change_request import ChangeRequest
 from ledger.deployment import Deployment
+from ledger.envelope import is_sealed, parse
 from ledger.incidents import Incident
+from ledger.keyring import KeyRing
 from ledger.log_imports import LogImport
 from ledger.policy import Policy
 from ledger.runs import Run
@@ -22,10 +26,10 @@ from ledger.tokens import ApiToken
 from ledger.script import Script
 from ledger.times import utc_text
 from ledger.variables import Overlay, TenantVariables
-from projections.view import TrackedView
+from projections.view import TrackedView, event_time
 
 KINDS = ("script", "draft", "publish", "promote", "rollback", "env", "overlay", "run", "policy", "token", "incident", "logs",
-         "request")
+         "request", "keys", "reveal")
 COLUMNS = (
     "position", "time", "org", "actor", "kind", "script", "environment",
     "from_version", "to_version", "keys", "reason", "incident", "override", "gates",
@@ -33,8 +37,18 @@ COLUMNS = (
 _JSON_COLUMNS = ("keys", "gates", "details")
 
 
+def _json(value: Any) -> str | None:
+    return None if value is None else json.dumps(value, sort_keys=True, separators=(",", ":"))
+
+
 class AuditView(TrackedView):
     tables = ("audit", "scripts")
+    indexes = {
+        "audit_org": "audit (org, position)",
+        "audit_script": "audit (org, script, position)",
+        "audit_time": "audit (org, time)",
+        "audit_incident": "audit (org, incident)",
+    }
 
     def create_tables(self) -> None:
         self.db.execute(
@@ -50,41 +64,31 @@ class AuditView(TrackedView):
             "CREATE TABLE IF NOT EXISTS scripts (org TEXT NOT NULL, script TEXT NOT NULL,"
             " position INTEGER NOT NULL, PRIMARY KEY (org, script))"
         )
-        for name, columns in {
-            "audit_org": "org, position",
-            "audit_script": "org, script, position",
-            "audit_time": "org, time",
-            "audit_incident": "org, incident",
-        }.items():
-            self.db.execute(f"CREATE INDEX IF NOT EXISTS {name} ON audit ({columns})")
 
-    def append(self, event: Any, position: int, kind: str, **fields: Any) -> None:
-        row = {
-            "position": position,
-            "time": utc_text(event.timestamp),
-            "org": event.org,
-            "actor": getattr(event, "actor", None),
-            "kind": kind,
-            "event": type(event).TOPIC.split(":", 1)[-1],
-            "script": getattr(event, "script", None),
-            "environment": getattr(event, "environment", None),
-            "from_version": None,
-            "to_version": None,
-            "keys": None,
-            "reason": getattr(event, "reason", None),
-            "incident": getattr(event, "incident", None),
-            "override": 0,
-            "gates": None,
-            "details": None,
-        }
-        row.update(fields)
-        for column in _JSON_COLUMNS:
-            if row[column] is not None:
-                row[column] = json.dumps(row[column], sort_keys=True, separators=(",", ":"))
-        self.write(
-            f"INSERT INTO audit ({', '.join(row)}) VALUES ({', '.join('?' for _ in row)})",
-            list(row.values()),
-        )
+    _COLUMNS = (
+        "position", "time", "org", "actor", "kind", "event", "script", "environment", "from_version",
+        "to_version", "keys", "reason", "incident", "override", "gates", "details",
+    )
+    _INSERT = f"INSERT INTO audit ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' for _ in _COLUMNS)})"
+
+    def append(
+        self, event: Any, position: int, kind: str, *, actor: Any = ..., script: Any = ...,
+        environment: Any = ..., reason: Any = ..., incident: Any = ..., from_version: int | None = None,
+        to_version: int | None = None, keys: Any = None, override: int = 0, gates: Any = None,
+        details: Any = None,
+    ) -> None:
+        """One audit row; a field not given comes from the event's attribute of that name."""
+        self.write(self._INSERT, [
+            position, event_time(event), event.org,
+            getattr(event, "actor", None) if actor is ... else actor, kind,
+            type(event).TOPIC.split(":", 1)[-1],
+            getattr(event, "script", None) if script is ... else script,
+            getattr(event, "environment", None) if environment is ... else environment,
+            from_version, to_version, _json(keys),
+            getattr(event, "reason", None) if reason is ... else reason,
+            getattr(event, "incident", None) if incident is ... else incident,
+            override, _json(gates), _json(details),
+        ])
 
     def has_script(self, org: str, script: str) -> bool:
         """Whether the script was registered: one seek in a small table (not an aggregate load)."""
@@ -154,6 +158,12 @@ class AuditView(TrackedView):
         return result
 
 
+def _fingerprints(values: dict[str, str], keyed: dict[str, str] | None) -> dict[str, str]:
+    """Each value's fingerprint as its event recorded it (older events: a plain sha256)."""
+    return {k: (keyed or {}).get(k) or (parse(v).fingerprint if is_sealed(v) else fingerprint(v))
+            for k, v in sorted(values.items())}
+
+
 REQUEST_TOPICS = tuple(
     getattr(ChangeRequest, name).TOPIC for name in ("Requested", "Approved", "Rejected", "Applied", "NotApplied")
 )
@@ -178,6 +188,10 @@ class AuditTrail(Projection[AuditView]):
         Incident.Opened.TOPIC,
         Incident.Closed.TOPIC,
         LogImport.Imported.TOPIC,
+        KeyRing.DataKeyAdded.TOPIC,
+        KeyRing.Rewrapped.TOPIC,
+        KeyRing.Shredded.TOPIC,
+        KeyRing.Revealed.TOPIC,
         *REQUEST_TOPICS,
     )
 
@@ -286,7 +300,7 @@ class AuditTrail(Projection[AuditView]):
         e = domain_event
         self._record(
             e, tracking, "env", keys=sorted(e.values),
-            details={"set": {k: fingerprint(v) for k, v in sorted(e.values.items())}, "source": e.source},
+            details={"set": _fingerprints(e.values, e.fingerprints), "source": e.source},
         )
 
     @process_event.register
@@ -299,7 +313,7 @@ class AuditTrail(Projection[AuditView]):
         e = domain_event
         self._record(
             e, tracking, "overlay", keys=sorted({*e.set, *e.delete}),
-            details={"set": {k: fingerprint(v) for k, v in sorted(e.set.items())}, "deleted": sorted(e.delete)},
+            details={"set": _fingerprints(e.set, e.fingerprints), "deleted": sorted(e.delete)},
         )
 
     @process_event.register
@@ -332,3 +346,24 @@ class AuditTrail(Projection[AuditView]):
             "source": e.source, "imported": e.imported, "duplicates": e.duplicates, "scripts": e.scripts,
             "first": e.first, "last": e.last, "batch": e.batch,
         })
+
+    @process_event.register
+    def _(self, domain_event: KeyRing.DataKeyAdded, tracking: Tracking) -> None:
+        e = domain_event  # key ids only: never a key, wrapped or not
+        self._record(e, tracking, "keys", details={"action": "data key added", "key_id": e.key_id})
+
+    @process_event.register
+    def _(self, domain_event: KeyRing.Rewrapped, tracking: Tracking) -> None:
+        e = domain_event
+        self._record(e, tracking, "keys", details={
+            "action": "rewrapped", "master_key_id": e.master_id, "key_ids": sorted(e.keys)})
+
+    @process_event.register
+    def _(self, domain_event: KeyRing.Shredded, tracking: Tracking) -> None:
+        e = domain_event
+        self._record(e, tracking, "keys", details={"action": "shredded", "key_ids": e.key_ids})
+
+    @process_event.register
+    def _(self, domain_event: KeyRing.Revealed, tracking: Tracking) -> None:
+        e = domain_event
+        self._record(e, tracking, "reveal", keys=sorted(e.keys), details={"what": e.what})

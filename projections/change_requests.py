@@ -20,6 +20,7 @@ from projections.view import TrackedView
 
 class ChangeRequestsView(TrackedView):
     tables = ("change_requests",)
+    indexes = {"change_requests_by_org": "change_requests (org, position)"}
 
     def create_tables(self) -> None:
         self.db.execute(
@@ -29,9 +30,6 @@ class ChangeRequestsView(TrackedView):
             " role TEXT NOT NULL, decided TEXT NOT NULL, approvals TEXT NOT NULL, outcome TEXT,"
             " command TEXT NOT NULL, requested_at TEXT NOT NULL, expires_at TEXT NOT NULL,"
             " decided_at TEXT, position INTEGER NOT NULL)"
-        )
-        self.db.execute(
-            "CREATE INDEX IF NOT EXISTS change_requests_by_org ON change_requests (org, position)"
         )
 
     def requested(self, e: ChangeRequest.Requested, position: int) -> None:  # type: ignore[name-defined]

@@ -15,8 +15,7 @@ from eventsourcing.persistence import Tracking
 from eventsourcing.projection import Projection
 
 from ledger.deployment import Deployment
-from ledger.times import utc_text
-from projections.view import TrackedView
+from projections.view import TrackedView, event_time
 
 _INTERVAL_COLUMNS = (
     "org, script, environment, version, valid_from, valid_to, start_position, end_position,"
@@ -26,6 +25,7 @@ _INTERVAL_COLUMNS = (
 
 class PointersView(TrackedView):
     tables = ("pointers", "pointer_intervals")
+    indexes = {"pointer_intervals_lookup": "pointer_intervals (org, script, environment, valid_from, start_position)"}
 
     def create_tables(self) -> None:
         self.db.execute(
@@ -42,10 +42,6 @@ class PointersView(TrackedView):
             " start_position INTEGER PRIMARY KEY, end_position INTEGER,"
             " kind TEXT NOT NULL, actor TEXT NOT NULL, time TEXT NOT NULL, reason TEXT, incident TEXT)"
         )
-        self.db.execute(
-            "CREATE INDEX IF NOT EXISTS pointer_intervals_lookup ON pointer_intervals"
-            " (org, script, environment, valid_from, start_position)"
-        )
 
     _INSERT_INTERVAL = (
         "INSERT INTO pointer_intervals (org, script, environment, version, valid_from,"
@@ -61,8 +57,16 @@ class PointersView(TrackedView):
         " reason = excluded.reason, incident = excluded.incident, position = excluded.position"
     )
 
-    def begin_page(self) -> None:
-        super().begin_page()
+    #: How many pointers' (since, position) a catch-up remembers between pages at most.
+    REMEMBERED = 100_000
+
+    def forget(self) -> None:
+        self._known: dict[tuple[str, str, str], tuple[str, int]] = {}
+
+    def begin_page(self, position: int | None = None) -> None:
+        super().begin_page(position)
+        if len(self._known) > self.REMEMBERED:
+            self.forget()
         #: This page's pointers (key -> row), new intervals (start -> row) and closed old ones.
         self._pointers: dict[tuple[str, str, str], list[Any]] = {}
         self._intervals: dict[int, list[Any]] = {}
@@ -78,12 +82,10 @@ class PointersView(TrackedView):
 
     def record_move(self, event: Deployment.Moved, position: int) -> None:
         key = (event.org, event.script, event.environment)
-        moved_at = utc_text(event.timestamp)
+        moved_at = event_time(event)
         paged = self._page_position is not None
-        buffered = self._pointers.get(key) if paged else None
-        if buffered is not None:
-            current = (buffered[4], buffered[9])
-        else:
+        current: Any = self._known.get(key) if paged else None
+        if current is None:
             current = self.db.execute(
                 "SELECT since, position FROM pointers WHERE org = ? AND script = ? AND environment = ?",
                 list(key),
@@ -109,6 +111,7 @@ class PointersView(TrackedView):
                 self._closed.append([valid_from, position, current[1]])
         self._intervals[position] = interval
         self._pointers[key] = pointer
+        self._known[key] = (valid_from, position)
 
     # Queries -------------------------------------------------------------------
 

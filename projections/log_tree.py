@@ -12,7 +12,7 @@ the signed checkpoints.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +25,7 @@ from ledger.errors import InvalidInputError
 from revledger_verify import merkle
 
 PAGE = 1000
+ORG_CACHE = 100_000
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS leaves (
@@ -55,6 +56,8 @@ class LogTree:
         self._head: tuple[int, int, merkle.Frontier] | None = None
         #: Checkpoints signed by this connection so far.
         self.signed = 0
+        #: The organization of each aggregate seen (an aggregate's first event names it).
+        self._orgs: dict[str, str | None] = {}
 
     def close(self) -> None:
         self.db.close()
@@ -180,33 +183,75 @@ class LogTree:
         if not notifications:
             self._head = (size, last, frontier)
             return 0
-        leaves, nodes, orgs, signed = [], [], {}, []
+        self._append(notifications, size, frontier, checkpointer)
+        return len(notifications)
+
+    def append_saved(self, notifications: Sequence[Any], checkpointer: Checkpointer | None = None) -> bool:
+        """Append the notifications a save just wrote, without reading them back from the store.
+
+        Only when they are exactly the next ones after this connection's last append (their
+        ids follow its last notification id, and no other process grew the tree meanwhile);
+        otherwise nothing is done and False says to :meth:`catch_up` instead. For a store
+        whose notification ids have no gaps and are given in commit order (SQLite).
+        """
+        head = self._head
+        if head is None or not notifications:
+            return False
+        first = head[1] + 1
+        if any(n.id != first + i for i, n in enumerate(notifications)):
+            return False
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            if self.size() != head[0]:  # another process appended: catch up from the table
+                self.db.execute("ROLLBACK")
+                self._head = None
+                return False
+            self._append(notifications, head[0], head[2].copy(), checkpointer)
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            self._head = None
+            raise
+        self.db.execute("COMMIT")
+        return True
+
+    def _append(self, notifications: Sequence[Any], size: int, frontier: merkle.Frontier,
+                checkpointer: Checkpointer | None) -> None:
+        """Append notifications after leaf ``size`` (inside the caller's transaction)."""
+        leaves, nodes, created, signed = [], [], [], []
         for n in notifications:
             size += 1
-            decoded = decode_state(n.state) if n.originator_version == 1 else None
             line = canonical_line(size, n.originator_id, n.originator_version, n.topic, n.state)
             leaf = merkle.leaf_hash(line)
             originator = str(n.originator_id)
-            if n.originator_version == 1 or originator not in orgs:
-                orgs.setdefault(originator, originator_org(decoded) if n.originator_version == 1 else self._org_of(originator))
-            leaves.append((size, n.id, orgs[originator], leaf))
+            if n.originator_version == 1:
+                org = self._orgs[originator] = originator_org(decode_state(n.state))
+                created.append((originator, org))
+            else:
+                org = self._org_of(originator)
+            leaves.append((size, n.id, org, leaf))
             nodes.extend(frontier.append_nodes(leaf))
             if checkpointer is not None and checkpointer.every > 0 and size % checkpointer.every == 0:
                 time, note = checkpointer.sign(size, frontier.root())
                 signed.append((size, time, note))
         self.db.executemany("INSERT INTO leaves (seq, notification_id, org, hash) VALUES (?, ?, ?, ?)", leaves)
         self.db.executemany("INSERT INTO nodes (level, idx, hash) VALUES (?, ?, ?)", nodes)
-        self.db.executemany("INSERT OR IGNORE INTO originators (id, org) VALUES (?, ?)",
-                            [(k, v) for k, v in orgs.items()])
+        if created:
+            self.db.executemany("INSERT OR IGNORE INTO originators (id, org) VALUES (?, ?)", created)
         if signed:
             self._record(checkpointer, signed)
             self.signed += len(signed)
         self._head = (size, notifications[-1].id, frontier)
-        return len(notifications)
 
     def _org_of(self, originator: str) -> str | None:
+        try:
+            return self._orgs[originator]
+        except KeyError:
+            pass
         row = self.db.execute("SELECT org FROM originators WHERE id = ?", [originator]).fetchone()
-        return row[0] if row else None
+        if len(self._orgs) >= ORG_CACHE:
+            self._orgs.clear()
+        org = self._orgs[originator] = row[0] if row else None
+        return org
 
     def _record(self, checkpointer: Checkpointer | None, signed: list[tuple[int, str, str]]) -> None:
         assert checkpointer is not None

@@ -15,6 +15,7 @@ from projections.view import TrackedView
 
 class RunsView(TrackedView):
     tables = ("runs",)
+    indexes = {"runs_by_script": "runs (org, script, started_position)"}
 
     def create_tables(self) -> None:
         self.db.execute(
@@ -23,9 +24,6 @@ class RunsView(TrackedView):
             " environment TEXT NOT NULL, status TEXT NOT NULL, actor TEXT NOT NULL, started_at TEXT NOT NULL,"
             " finished_at TEXT, duration_ms INTEGER, input_sha256 TEXT, output_sha256 TEXT, error TEXT,"
             " started_position INTEGER NOT NULL, finished_position INTEGER)"
-        )
-        self.db.execute(
-            "CREATE INDEX IF NOT EXISTS runs_by_script ON runs (org, script, started_position)"
         )
 
     def started(self, e: Run.RunStarted, position: int) -> None:

@@ -20,7 +20,7 @@ from projections.audit_trail import KINDS, AuditTrail, AuditView
 from projections.change_requests import ChangeRequests, ChangeRequestsView
 from projections.environment_pointers import EnvironmentPointers, PointersView
 from projections.revision_timestamps import RevisionTimestamps, RevisionTimestampsView
-from projections.runner import catch_up
+from projections.runner import REBUILD_PAGE_SIZE, catch_up_all
 from projections.runs import Runs, RunsView
 from projections.view import TrackedView, exclusive, open_database
 
@@ -50,11 +50,9 @@ class Projections:
     # Maintenance ---------------------------------------------------------------
 
     def catch_up(self, progress: Callable[[str, int], None] | None = None) -> int:
-        """Bring every read model up to the head of the log; returns the head."""
+        """Bring every read model up to the head of the log (one pass for all); returns the head."""
         head = self.ledger.recorder.max_notification_id() or 0
-        for name, projection in self.all.items():
-            report = (lambda pos, n=name: progress(n, pos)) if progress else None
-            catch_up(self.ledger, projection, stop=head, progress=report)
+        catch_up_all(self.ledger, list(self.all.values()), stop=head, progress=progress)
         return head
 
     def status(self) -> list[dict[str, Any]]:
@@ -82,12 +80,13 @@ class Projections:
         self.check_names(names)
         chosen = [self.all[n] for n in (names or self.all)]
         head = self.ledger.recorder.max_notification_id() or 0
-        for projection in chosen:
-            view: TrackedView = projection.view
-            with exclusive(self.db):
-                view.drop()
-            report = (lambda pos, n=projection.name: progress(n, pos)) if progress else None
-            catch_up(self.ledger, projection, stop=head, progress=report)
+        with exclusive(self.db):
+            for projection in chosen:
+                projection.view.drop(indexes=False)  # built once at the end, from sorted rows
+        catch_up_all(self.ledger, chosen, stop=head, progress=progress, page_size=REBUILD_PAGE_SIZE)
+        with exclusive(self.db):
+            for projection in chosen:
+                projection.view.create_indexes()
         return head
 
     # Queries -------------------------------------------------------------------

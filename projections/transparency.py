@@ -11,7 +11,7 @@ import logging
 import sqlite3
 import threading
 from pathlib import Path
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from eventsourcing.application import Application
@@ -75,10 +75,26 @@ class VerifiableLog:
             self.tree.catch_up(self.app, self.checkpointer)
             return self.tree.signed - before
 
-    def after_save(self) -> None:
+    def append_saved(self, recordings: Sequence[Any]) -> int:
+        """Append what a save just recorded; returns how many checkpoints that signed.
+
+        On SQLite, outside a held transaction, the saved notifications are appended as they
+        are when they directly follow the tree's head (no read of the store); else, and on
+        PostgreSQL (whose ids have gaps), the tree catches up from the notification log.
+        """
+        with self.lock:
+            before = self.tree.signed
+            app = self.app
+            direct = (recordings and getattr(app, "ids_follow_commits", False)
+                      and not app.holding_transaction())
+            if not (direct and self.tree.append_saved([r.notification for r in recordings], self.checkpointer)):
+                self.tree.catch_up(app, self.checkpointer)
+            return self.tree.signed - before
+
+    def after_save(self, recordings: Sequence[Any] = ()) -> None:
         """The Ledger's save hook: a failure here never undoes the saved command."""
         try:
-            signed = self.catch_up()
+            signed = self.append_saved(recordings)
         except (sqlite3.Error, OSError, LedgerError) as error:
             log.warning("the log tree could not catch up (it will on the next command): %s", error)
             return

@@ -15,6 +15,7 @@ from typing import Any, ClassVar
 import sqlite_utils
 
 from ledger.files import private_file
+from ledger.times import utc_text
 from eventsourcing.persistence import IntegrityError, Tracking, TrackingRecorder
 
 
@@ -49,6 +50,14 @@ def _use_wal(db: sqlite_utils.Database, patience: float = 30.0) -> None:
         time.sleep(0.01)
 
 
+def event_time(event: Any, _last: list[Any] = [None, ""]) -> str:  # noqa: B006 (a one-entry memo)
+    """``utc_text(event.timestamp)``, computed once when several read models ask for one event."""
+    moment = event.timestamp
+    if moment is not _last[0]:
+        _last[0], _last[1] = moment, utc_text(moment)
+    return _last[1]  # type: ignore[no-any-return]
+
+
 @contextmanager
 def exclusive(db: sqlite_utils.Database) -> Iterator[None]:
     """One write transaction, taken up front so concurrent projectors queue instead of racing."""
@@ -66,6 +75,9 @@ class TrackedView(TrackingRecorder):
 
     #: Table names this view owns (dropped on rebuild).
     tables: ClassVar[tuple[str, ...]] = ()
+    #: Secondary indexes: name -> "table (columns)". A rebuild creates them once, after the
+    #: rows (one sort instead of a B-tree insert per row); opening a view creates any missing.
+    indexes: ClassVar[dict[str, str]] = {}
 
     def __init__(self, db: sqlite_utils.Database, name: str) -> None:
         self.db = db
@@ -73,13 +85,20 @@ class TrackedView(TrackingRecorder):
         #: While a page is applied: the position reached so far, and rows not yet written.
         self._page_position: dict[str, int | None] | None = None
         self._page_rows: dict[str, list[list[Any]]] = {}
+        #: The position the last page this object wrote ended at: caches a view keeps across
+        #: pages stay valid only while the next page starts there (nobody else wrote between).
+        self._written_to: int | None = None
         self.create_tables()
+        self.create_indexes()
 
     # Pages: one catch-up page's rows and position, written together at its end ------------
 
-    def begin_page(self) -> None:
+    def begin_page(self, position: int | None = None) -> None:
         """Buffer the position (and rows given to ``write``) until ``end_page``; the caller
-        holds the transaction, so the page still lands atomically."""
+        holds the transaction, so the page still lands atomically. ``position`` is the view's
+        position read in that transaction."""
+        if position is None or position != self._written_to:
+            self.forget()
         self._page_position = {}
         self._page_rows = {}
 
@@ -97,15 +116,26 @@ class TrackedView(TrackingRecorder):
         conn = self.db.conn
         for sql, batch in rows.items():
             conn.executemany(sql, batch)
+        self._written_to = None
         for application_name, position in (pending or {}).items():
             if position is not None:
                 self._write_tracking(application_name, position)
+                self._written_to = position
 
     def abandon_page(self) -> None:
         self._page_position, self._page_rows = None, {}
+        self._written_to = None
+        self.forget()
+
+    def forget(self) -> None:
+        """Drop whatever a view remembers of its rows between pages (nothing by default)."""
 
     def create_tables(self) -> None:  # pragma: no cover - every view defines its schema
         raise NotImplementedError
+
+    def create_indexes(self) -> None:
+        for name, definition in self.indexes.items():
+            self.db.execute(f"CREATE INDEX IF NOT EXISTS {name} ON {definition}")
 
     def insert_tracking(self, tracking: Tracking) -> None:
         current = self.max_tracking_id(tracking.application_name)
@@ -134,9 +164,14 @@ class TrackedView(TrackingRecorder):
         ).fetchone()
         return None if row is None else int(row[0])
 
-    def drop(self) -> None:
-        """Forget every row and the position (the caller holds the transaction)."""
+    def drop(self, *, indexes: bool = True) -> None:
+        """Forget every row and the position (the caller holds the transaction); with
+        ``indexes=False`` the secondary indexes wait for ``create_indexes``."""
         for table in self.tables:
             self.db.execute(f"DROP TABLE IF EXISTS [{table}]")
         self.db.execute("DELETE FROM tracking WHERE view = ?", [self.name])
+        self._written_to = None
+        self.forget()
         self.create_tables()
+        if indexes:
+            self.create_indexes()

@@ -11,7 +11,7 @@ import json
 import sys
 from pathlib import Path
 
-from revledger_verify.export import verify_export
+from revledger_verify.parallel import default_jobs, verify_file
 from revledger_verify.note import NoteError, PublicKey
 
 
@@ -42,11 +42,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--public-key", required=True, metavar="KEY",
                         help="the ledger's public key (name+hash+base64) or a file holding it")
     parser.add_argument("-o", "--output", choices=("table", "json"), default="table")
+    parser.add_argument("-j", "--jobs", type=int, default=default_jobs(), metavar="N",
+                        help="processes hashing a large whole-log export (default: the CPUs, at most 8)")
     args = parser.parse_args(argv)
     try:
         key = load_public_key(args.public_key)
-        with open(args.file, "rb") as stream:
-            result = verify_export(stream, key).as_dict()
+        result = verify_file(args.file, key, jobs=max(1, args.jobs)).as_dict()
     except NoteError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

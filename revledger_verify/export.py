@@ -18,7 +18,7 @@ import base64
 import binascii
 import hashlib
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import IO, Any
 
@@ -124,32 +124,58 @@ def verify_export(stream: IO[bytes], key: PublicKey) -> Verdict:
     return verdict
 
 
+#: The fast pass folds leaves into perfect subtrees of this many leaves (aligned: blocks start at 0).
+BLOCK_LEVEL = 12
+
+
+def hash_lines(lines: Iterable[bytes], frontier: merkle.Frontier | None = None) -> tuple[merkle.Frontier, bytes]:
+    """Fold the leaf hash of every line (each ending in its newline) into a frontier.
+
+    Returns the frontier and the last line read (b"\n" if none), so a caller can tell a file
+    cut short. The hot loop: one leaf hash per line, and per block of ``2**BLOCK_LEVEL`` leaves
+    the subtree above them, level by level.
+    """
+    frontier = merkle.Frontier() if frontier is None else frontier
+    sha256 = hashlib.sha256
+    perfect_root, append_subtree, width = merkle.perfect_root, frontier.append_subtree, 1 << BLOCK_LEVEL
+    block: list[bytes] = []
+    add = block.append
+    raw = b"\n"
+    for raw in lines:
+        add(sha256(b"\x00" + raw[:-1]).digest())
+        if len(block) == width:
+            append_subtree(BLOCK_LEVEL, perfect_root(block))
+            block.clear()
+    if frontier.size & (width - 1) == 0:
+        for leaf in block:
+            frontier.append(leaf)
+    else:  # a frontier that did not start block-aligned
+        for level, node in merkle.compact_range(frontier.size, block):
+            frontier.append_subtree(level, node)
+    return frontier, raw
+
+
 def _verify_log(stream: IO[bytes], checkpoint: Checkpoint) -> int:
     """One fast pass (hash and fold every line); a slower second one only to name a failure."""
-    try:
-        recorded: bytes | None = base64.b64decode(json.loads(stream.readline())["leaves"], validate=True)
-    except (ValueError, KeyError, TypeError, binascii.Error):
-        recorded = None
+    leaves_line = stream.readline()  # decoded only to name a failure
     start = stream.tell()
-    sha256 = hashlib.sha256
-    stack: list[bytes] = []
-    computed = bytearray()  # every leaf, to name the first bad position if the root fails
-    count = 0
-    raw = b"\n"
-    for raw in stream:  # the hot loop, once per event, with Frontier.append inlined
-        node = sha256(b"\x00" + raw[:-1]).digest()
-        computed += node
-        index = count
-        while index & 1:
-            node = sha256(b"\x01" + stack.pop() + node).digest()
-            index >>= 1
-        stack.append(node)
-        count += 1
-    if raw[-1:] == b"\n" and count == checkpoint.size and merkle.Frontier(count, stack).root() == checkpoint.root:
-        return count
+    frontier, last = hash_lines(stream)
+    if last[-1:] == b"\n" and frontier.size == checkpoint.size and frontier.root() == checkpoint.root:
+        return frontier.size
     stream.seek(start)
-    _diagnose(_lines(stream, 2), checkpoint, computed, recorded)
+    computed = bytearray()
+    for raw in stream:
+        computed += merkle.leaf_hash(raw[:-1])  # as the fast pass hashed it
+    stream.seek(start)
+    _diagnose(_lines(stream, 2), checkpoint, computed, _recorded_leaves(leaves_line))
     raise Failure(1, "the events do not hash to the checkpoint's root")  # pragma: no cover - _diagnose raised
+
+
+def _recorded_leaves(line: bytes) -> bytes | None:
+    try:
+        return base64.b64decode(json.loads(line)["leaves"], validate=True)
+    except (ValueError, KeyError, TypeError, binascii.Error):
+        return None
 
 
 def _diagnose(lines: Iterator[tuple[int, bytes]], checkpoint: Checkpoint, computed: bytearray,

@@ -66,6 +66,18 @@ class Frontier:
         self.size += 1
         return completed
 
+    def append_subtree(self, level: int, node: bytes) -> None:
+        """Append the root of a perfect subtree of ``2**level`` leaves (the size must be a multiple of it)."""
+        if self.size & ((1 << level) - 1):
+            raise ValueError(f"a subtree of 2**{level} leaves cannot start at leaf {self.size}")
+        stack = self.stack
+        index = self.size >> level
+        while index & 1:
+            node = _sha256(b"\x01" + stack.pop() + node).digest()
+            index >>= 1
+        stack.append(node)
+        self.size += 1 << level
+
     def root(self) -> bytes:
         if not self.stack:
             return EMPTY_ROOT
@@ -83,6 +95,32 @@ def root(leaves: Iterable[bytes]) -> bytes:
     for leaf in leaves:
         frontier.append(leaf)
     return frontier.root()
+
+
+def perfect_root(nodes: Sequence[bytes]) -> bytes:
+    """The root over ``2**k`` consecutive nodes of one level, aligned as in the tree (k >= 0)."""
+    level = nodes
+    sha256 = _sha256
+    while len(level) > 1:
+        pairs = iter(level)
+        level = [sha256(b"\x01" + left + right).digest() for left, right in zip(pairs, pairs)]
+    return level[0]
+
+
+def compact_range(start: int, leaves: Sequence[bytes]) -> list[tuple[int, bytes]]:
+    """The perfect subtrees covering leaves ``[start, start + len(leaves))``, left to right,
+    as (level, root): the largest aligned subtree at each step, O(log n) of them."""
+    nodes = []
+    position, offset, end = start, 0, start + len(leaves)
+    while position < end:
+        level = (position & -position).bit_length() - 1 if position else (end - position).bit_length() - 1
+        while 1 << level > end - position:
+            level -= 1
+        width = 1 << level
+        nodes.append((level, perfect_root(leaves[offset:offset + width])))
+        position += width
+        offset += width
+    return nodes
 
 
 def list_subtree(leaves: Sequence[bytes]) -> Subtree:

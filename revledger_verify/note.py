@@ -47,10 +47,15 @@ def _b64(data: bytes) -> str:
 
 
 def _unb64(text: str, what: str) -> bytes:
+    """Strict base64: also refused when not the canonical encoding (unused bits set), so that
+    no two texts carry the same bytes: a changed character is always a different note."""
     try:
-        return base64.b64decode(text, validate=True)
+        data = base64.b64decode(text, validate=True)
     except (binascii.Error, ValueError):
         raise NoteError(f"{what} is not base64") from None
+    if base64.b64encode(data).decode() != text:
+        raise NoteError(f"{what} is not base64 in its canonical form")
+    return data
 
 
 @dataclass(frozen=True)

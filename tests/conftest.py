@@ -167,6 +167,14 @@ class Cli:
 
         return open_ledger(Settings(home=self.home, database_url=self.database_url))
 
+    def fingerprint(self, value: str, org: str = "default") -> str:
+        """The fingerprint outputs show for ``value`` in ``org`` (keyed per organization)."""
+        ledger = self.open()
+        try:
+            return ledger.secrets.fingerprint_of(org, value)
+        finally:
+            ledger.close()
+
     def __call__(self, *args: str, env: dict[str, str | None] | None = None) -> Result:
         from api.cli import app
 

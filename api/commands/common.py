@@ -61,13 +61,18 @@ class Invocation:
         """The local store, or in remote mode the HTTP client with the same methods."""
         if self.remote:
             return remote_ledger(self.settings)
-        from api.services import open_ledger
+        from api.services import master_key_notice, open_ledger
 
-        # A new embedded store is announced (a PostgreSQL schema is made by `db init`).
+        # A new embedded store is announced (a PostgreSQL schema is made by `db init`), and so
+        # is a master key made on the way.
         new_store = not self.settings.database_url and not self.settings.ledger_path.exists()
         ledger = open_ledger(self.settings)
+        notice = master_key_notice(ledger, new_store=new_store)
         if new_store:
-            typer.echo(f"note: created a new revledger store in {self.settings.home}", err=True)
+            typer.echo(f"note: created a new revledger store in {self.settings.home}"
+                       + (f" ({notice})" if notice else ""), err=True)
+        elif notice:
+            typer.echo(f"note: {notice}", err=True)
         return ledger
 
 

@@ -122,12 +122,15 @@ def logs_summary(
     Example: revledger logs summary invoice-parser --environment production --since 2026-11-25T13:00:00Z --bucket 5m
     """
     inv = invocation(org)
-    from projections.logs import Logs
-    summary = Logs(_read_models(inv)).summary(
-        org=inv.org, name=name, environment=environment,
-        since=parse_instant(since) if since else None, until=parse_instant(until) if until else None,
-        bucket=_bucket(bucket),
-    )
+    start, end = (parse_instant(t) if t else None for t in (since, until))
+    if inv.remote:
+        _bucket(bucket)  # the same refusal of a bad --bucket, before any request
+        summary = inv.ledger.log_summary(org=inv.org, name=name, environment=environment, since=start,
+                                         until=end, bucket=bucket)
+    else:
+        from projections.logs import Logs
+        summary = Logs(_read_models(inv)).summary(
+            org=inv.org, name=name, environment=environment, since=start, until=end, bucket=_bucket(bucket))
     if output != Output.table:
         emit(summary, output)
         return

@@ -11,7 +11,8 @@ from api.commands.common import OrgOpt, OutputOpt, emit, invocation
 from api.output import Output
 from ledger.errors import InvalidInputError, LedgerError
 
-keys_app = typer.Typer(help="The Ed25519 key pair that signs the log's checkpoints.", no_args_is_help=True)
+keys_app = typer.Typer(help="Keys: the Ed25519 pair that signs the log's checkpoints (create), and the "
+                       "master and data keys that encrypt secret values (status, rotate).", no_args_is_help=True)
 
 
 def _local_log(inv: Any) -> Any:
@@ -104,11 +105,10 @@ def verify(
     if file is not None:
         if key is None:
             raise InvalidInputError("an export is verified against the ledger's public key: --public-key KEY")
-        from revledger_verify.export import verify_export
+        from revledger_verify.parallel import verify_file
 
         try:
-            with file.open("rb") as stream:
-                result = verify_export(stream, key).as_dict()
+            result = verify_file(file, key).as_dict()
         except OSError as error:
             raise InvalidInputError(f"cannot read {file}: {error.strerror}") from None
     elif store:

@@ -42,6 +42,7 @@ MODULES = [
     "api.operations.transparency",
     "api.operations.scriptum",
     "api.operations.store",
+    "api.operations.keys",
     "api.operations.requests",
 ]
 

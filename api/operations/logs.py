@@ -10,5 +10,5 @@ OPERATIONS = [
               input=L + "LogBatch", output=L + "LogImportPublic"),
     Operation("logs.summary", "Error rate, count and durations per version and per time bucket",
               "logs.summary", method="GET", path="/v1/logs/summary", cli="logs summary",
-              output=L + "LogSummaryPublic"),
+              output=L + "LogSummaryPublic", client="log_summary"),
 ]

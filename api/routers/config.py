@@ -16,6 +16,7 @@ from api.dependencies import (
     ServicesDep,
     ViewerDep,
     check_reveal,
+    record_reveal,
 )
 from api.routers import problems
 from api.routers.scripts import NamePath
@@ -56,9 +57,10 @@ async def list_variables(
 ) -> Any:
     environment = scoped(environment, base)
     check_reveal(caller, reveal)
-    return await services.read(
+    found = await services.read(
         services.ledger.list_variables, org=caller.org, environment=environment, reveal=reveal
     )
+    return await record_reveal(services, caller, found, "env list", environment=environment) if reveal else found
 
 
 @router.get(
@@ -70,9 +72,10 @@ async def get_variable(
 ) -> Any:
     environment = scoped(environment, base)
     check_reveal(caller, reveal)
-    return await services.read(
+    found = await services.read(
         services.ledger.get_variable, org=caller.org, key=key, environment=environment, reveal=reveal
     )
+    return await record_reveal(services, caller, found, "env get", environment=environment) if reveal else found
 
 
 @router.put("/env/{key}", response_model=VariablePublic, summary="Set a tenant variable", responses=problems())
@@ -139,9 +142,10 @@ async def get_overlay(
 ) -> Any:
     environment = scoped(environment, base)
     check_reveal(caller, reveal)
-    return await services.read(
+    found = await services.read(
         services.ledger.get_overlay, org=caller.org, name=name, environment=environment, reveal=reveal
     )
+    return await record_reveal(services, caller, found, "overlay get", name, environment) if reveal else found
 
 
 @router.patch(
@@ -172,13 +176,15 @@ async def resolve_config(
 ) -> Any:
     check_reveal(caller, reveal)
     if at is None:
-        return await services.read(
+        found = await services.read(
             services.ledger.resolve_config, org=caller.org, name=name, environment=environment,
             reveal=reveal,
         )
-    moment = instant(at)
-    return await services.read(
-        lambda: projections().config_at(
-            org=caller.org, name=name, environment=environment, time=moment, reveal=reveal
+    else:
+        moment = instant(at)
+        found = await services.read(
+            lambda: projections().config_at(
+                org=caller.org, name=name, environment=environment, time=moment, reveal=reveal
+            )
         )
-    )
+    return await record_reveal(services, caller, found, "config resolve", name, environment) if reveal else found

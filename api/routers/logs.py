@@ -9,9 +9,11 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
+from fastapi.responses import JSONResponse
 from pydantic import Field
 
 from api.dependencies import CommandsDep, EditorDep, ProjectionsDep, ServicesDep, ViewerDep
+from api.output import plain
 from api.routers import problems
 from api.schemas import Public, Request, Row
 from ledger.times import parse_instant
@@ -82,8 +84,9 @@ async def summary(
 ) -> Any:
     start, end = (parse_instant(t) if t is not None else None for t in (since, until))
     size = parse_duration(bucket, "bucket") if bucket is not None else None
-    return await services.read(
+    found = await services.read(
         lambda: Logs(projections()).summary(
             org=caller.org, name=script, environment=environment, since=start, until=end, bucket=size,
         )
     )
+    return JSONResponse(plain(found))  # in the read model's key order, as `logs summary -o json` prints it

@@ -16,7 +16,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
-from api.dependencies import VERSION, CommandsDep, EditorDep, LedgerDep, ServicesDep, ViewerDep, check_reveal
+from api.dependencies import VERSION, CommandsDep, EditorDep, LedgerDep, ServicesDep, ViewerDep, check_reveal, record_reveal
 from api.routers import problems
 from api.routers.scripts import NamePath
 from api.schemas import Request, Text
@@ -98,6 +98,8 @@ async def get_script_env(
     view = await services.read(
         services.ledger.get_overlay, org=caller.org, name=name, environment=environment, reveal=reveal
     )
+    if reveal:
+        await record_reveal(services, caller, view, "overlay get (Scriptum)", name, environment)
     return ScriptumEnv.model_validate(ScriptumEnv.of(view))
 
 

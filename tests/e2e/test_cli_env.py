@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 
 import pytest
 import yaml
@@ -10,9 +9,6 @@ import yaml
 VARIABLE_KEYS = {"key", "value", "secret", "fingerprint", "environment"}
 SECRET = "sk-live-0123456789"
 
-
-def fp(value: str) -> str:
-    return hashlib.sha256(value.encode()).hexdigest()[:8]
 
 
 def test_env_get_json_has_the_contract_shape(cli) -> None:
@@ -25,7 +21,7 @@ def test_env_get_json_has_the_contract_shape(cli) -> None:
         "key": "DB_HOST",
         "value": "db.local",
         "secret": False,
-        "fingerprint": fp("db.local"),
+        "fingerprint": cli.fingerprint("db.local"),
         "environment": None,
     }
 
@@ -77,7 +73,7 @@ def test_secret_values_are_never_printed_without_reveal(
 
     for out in outputs:
         assert SECRET not in out
-        assert fp(SECRET) in out
+        assert cli.fingerprint(SECRET) in out
     revealed = cli.ok("env", "get", key, "--reveal", "-o", output).stdout
     assert SECRET in revealed
     assert SECRET in cli.ok("env", "list", "--reveal", "-o", output).stdout
@@ -90,7 +86,7 @@ def test_a_masked_secret_reports_secret_true_and_its_fingerprint(cli) -> None:
 
     assert variable["secret"] is True
     assert variable["value"] != SECRET
-    assert variable["fingerprint"] == fp(SECRET)
+    assert variable["fingerprint"] == cli.fingerprint(SECRET)
 
 
 def test_env_import_json_reports_added_changed_and_unchanged(cli) -> None:

@@ -26,7 +26,10 @@ def test_a_command_that_creates_a_new_store_says_so_once(tmp_path: Path) -> None
     second = runner.invoke(app, ["script", "list", "-o", "json"], env=env)
 
     assert (first.exit_code, first.stdout) == (0, "[]\n")
-    assert first.stderr == f"note: created a new revledger store in {home}\n"
+    # One line, naming the master key made with the store (issue 16).
+    assert first.stderr == (f"note: created a new revledger store in {home} (its master key is "
+                            f"{home}/keys/master.key: for production move it out of the data "
+                            "directory and set REVLEDGER_MASTER_KEY_FILE)\n")
     assert (second.exit_code, second.stderr) == (0, "")
 
 

@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import hashlib
 
 import pytest
 import yaml
 
 SECRET = "tok-9f8e7d6c5b4a"
 
-
-def fp(value: str) -> str:
-    return hashlib.sha256(value.encode()).hexdigest()[:8]
 
 
 def test_overlay_update_sets_and_deletes_in_one_event(cli) -> None:
@@ -80,7 +76,7 @@ def test_config_resolve_json_has_the_contract_shape_and_layers(cli) -> None:
         "D": ("oe", "overlay[production]"),
         "E": ("t", "tenant"),
     }
-    assert config["variables"]["D"]["fingerprint"] == fp("oe")
+    assert config["variables"]["D"]["fingerprint"] == cli.fingerprint("oe")
 
 
 def test_config_resolve_table_lists_every_key_with_its_layer(cli) -> None:
@@ -132,7 +128,7 @@ def test_secrets_are_masked_in_overlays_and_resolved_config_unless_revealed(
     for out in hidden:
         assert SECRET not in out
         assert "postgres://user:pw@db" not in out
-        assert fp(SECRET) in out
+        assert cli.fingerprint(SECRET) in out
     for out in shown:
         assert SECRET in out
     assert "postgres://user:pw@db" in shown[1]
@@ -146,7 +142,7 @@ def test_a_resolved_secret_reports_its_fingerprint(cli) -> None:
 
     assert entry["secret"] is True
     assert entry["value"] != SECRET
-    assert entry["fingerprint"] == fp(SECRET)
+    assert entry["fingerprint"] == cli.fingerprint(SECRET)
 
 
 def test_overlay_and_config_yaml_carry_the_same_data_as_json(cli) -> None:

@@ -18,16 +18,17 @@ pytestmark = pytest.mark.postgres
 FIXTURES = Path(__file__).parent.parent / "fixtures"
 
 
-def run(home: Path, *args: str, database_url: str | None = None) -> Result:
+def run(home: Path, *args: str, database_url: str | None = None, master_key: Path | None = None) -> Result:
     from api.cli import app
 
     env = {"REVLEDGER_HOME": str(home), "REVLEDGER_DATABASE_URL": database_url,
-           "REVLEDGER_ACTOR": "tester", "REVLEDGER_ORG": None, "REVLEDGER_SERVER": None}
+           "REVLEDGER_ACTOR": "tester", "REVLEDGER_ORG": None, "REVLEDGER_SERVER": None,
+           "REVLEDGER_MASTER_KEY_FILE": str(master_key) if master_key else None}
     return CliRunner().invoke(app, list(args), env=env)
 
 
-def ok(home: Path, *args: str, database_url: str | None = None) -> Any:
-    result = run(home, *args, "-o", "json", database_url=database_url)
+def ok(home: Path, *args: str, database_url: str | None = None, master_key: Path | None = None) -> Any:
+    result = run(home, *args, "-o", "json", database_url=database_url, master_key=master_key)
     assert result.exit_code == 0, (args, result.stdout, result.stderr, result.exception)
     return json.loads(result.stdout)
 
@@ -134,8 +135,12 @@ def test_db_copy_moves_a_store_into_postgresql_and_every_query_answers_the_same(
     assert copied["verified"] is True and copied["mismatches"] == []
     assert copied["events"] == ok(source, "db", "status")["head"]
     target_home = tmp_path / "target"  # its own read models, rebuilt from the copied log
-    after = {q: ok(target_home, *q, database_url=empty_database) for q in QUERIES}
+    # The copy's data keys are wrapped by the source's master key: the target is opened with it.
+    master_key = source / "keys" / "master.key"
+    after = {q: ok(target_home, *q, database_url=empty_database, master_key=master_key) for q in QUERIES}
     assert after == before
+    without = run(target_home, "env", "list", database_url=empty_database)
+    assert without.exit_code == 1 and "master key" in without.stderr
 
 
 def test_db_copy_of_the_legacy_fixture_store_gives_every_recorded_answer_on_postgresql(

@@ -31,6 +31,10 @@ def sequence() -> list[list[str]]:
         steps.append(["incident", "timeline", "INC-7", "-o", fmt])
         steps.append(["timeline", "--since", SINCE, "--until", "2026-12-01T00:00:00+00:00", "-o", fmt])
     steps.append(["incident", "timeline", "NOPE"])
+    for fmt in ("json", "yaml", "table"):
+        steps.append(["logs", "summary", "svc", "--since", SINCE, "--until", "2026-12-01T00:00:00+00:00", "-o", fmt])
+    steps.append(["logs", "summary", "nope", "--since", SINCE])
+    steps.append(["logs", "summary", "svc", "--since", SINCE, "--bucket", "soon"])
     for fmt in ("json", "md", "csv", "html"):
         steps.append(["report", "compliance", "--since", SINCE, "--until", "2026-12-01T00:00:00+00:00", "-o", fmt])
     return steps

@@ -12,7 +12,6 @@ from typing import Any
 import pytest
 
 from ledger.application import Ledger
-from ledger.config import fingerprint
 from ledger.content import from_value
 from ledger.deployment import Deployment
 from ledger.errors import InvalidInputError, NotFoundError
@@ -163,7 +162,7 @@ def test_a_forced_rollback_is_marked_as_forced(trail: list[dict[str, Any]]) -> N
 
 
 def test_secret_values_never_appear_in_the_audit_trail_only_their_fingerprints(
-    trail: list[dict[str, Any]], projections: Projections,
+    trail: list[dict[str, Any]], projections: Projections, ledger: Ledger,
 ) -> None:
     everything = json.dumps([list(row) for row in projections.db.execute("SELECT * FROM audit")])
     returned = json.dumps(trail)
@@ -171,8 +170,9 @@ def test_secret_values_never_appear_in_the_audit_trail_only_their_fingerprints(
     for secret in SECRETS:
         assert secret not in everything
         assert secret not in returned
-    assert fingerprint(SECRETS[0]) in everything  # a changed value can still be compared
-    assert fingerprint(SECRETS[1]) in everything
+    fingerprint = ledger.secrets.fingerprint_of  # keyed per organization
+    assert fingerprint(ORG, SECRETS[0]) in everything  # a changed value can still be compared
+    assert fingerprint(ORG, SECRETS[1]) in everything
 
 
 @pytest.mark.parametrize(

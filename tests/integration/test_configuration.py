@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from ledger.application import Ledger
-from ledger.config import MASK, fingerprint
+from ledger.config import MASK
 from ledger.errors import InvalidInputError, NotFoundError
 from ledger.variables import TenantVariables
 
@@ -42,7 +42,7 @@ def test_secret_values_are_masked_with_a_fingerprint_unless_revealed(ledger: Led
         "DB_URL": (MASK, True),
         "OPENAI_API_KEY": (MASK, True),
     }
-    assert masked["OPENAI_API_KEY"].fingerprint == fingerprint("sk-1")
+    assert masked["OPENAI_API_KEY"].fingerprint == ledger.secrets.fingerprint_of(ORG, "sk-1")
     assert ledger.get_variable(org=ORG, key="DB_URL", reveal=True).value == "postgres://x"
 
 
@@ -51,7 +51,7 @@ def test_a_secret_stays_secret_when_set_again_without_the_flag(ledger: Ledger) -
     ledger.set_variable(org=ORG, key="DB_URL", value="two", actor="a")
 
     view = ledger.get_variable(org=ORG, key="DB_URL")
-    assert (view.value, view.secret, view.fingerprint) == (MASK, True, fingerprint("two"))
+    assert (view.value, view.secret, view.fingerprint) == (MASK, True, ledger.secrets.fingerprint_of(ORG, "two"))
 
 
 def test_an_import_reports_added_changed_and_unchanged_counts(ledger: Ledger) -> None:
@@ -128,7 +128,7 @@ def test_overlay_secrets_are_masked_unless_revealed(ledger: Ledger, make_script)
     assert masked.variables["SERVICE_TOKEN"] == {
         "value": MASK,
         "secret": True,
-        "fingerprint": fingerprint("t-1"),
+        "fingerprint": ledger.secrets.fingerprint_of(ORG, "t-1"),
     }
     assert revealed.variables["SERVICE_TOKEN"]["value"] == "t-1"
 
@@ -211,7 +211,7 @@ def test_resolved_secrets_are_masked_unless_revealed(ledger: Ledger, make_script
         "value": MASK,
         "layer": "tenant",
         "secret": True,
-        "fingerprint": fingerprint("dsn-1"),
+        "fingerprint": ledger.secrets.fingerprint_of(ORG, "dsn-1"),
     }
     assert masked["GITHUB_TOKEN"]["value"] == MASK
     assert (revealed["DSN"]["value"], revealed["GITHUB_TOKEN"]["value"]) == ("dsn-1", "gh-1")

@@ -19,7 +19,6 @@ import pytest
 from eventsourcing.domain import CanCreateTimestamp
 
 from ledger.application import Ledger
-from ledger.config import fingerprint
 from ledger.content import from_value
 from ledger.times import utc_text
 from projections.log_records import MalformedLogError
@@ -129,7 +128,7 @@ def test_the_config_fingerprint_follows_the_effective_config_and_nothing_else(hi
     history.load([line(m) for m in (30, 70, 95, 120)])
     prints = [r["config_fingerprint"] for r in history.rows()]
     empty = hashlib.sha256(b"").hexdigest()[:8]
-    with_model = hashlib.sha256(f"MODEL={fingerprint('gpt-x')}".encode()).hexdigest()[:8]
+    with_model = hashlib.sha256(f"MODEL={history.ledger.secrets.fingerprint_of(ORG, 'gpt-x')}".encode()).hexdigest()[:8]
     assert prints == [empty, empty, with_model, with_model]
 
 

@@ -28,12 +28,13 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from ledger.application import Ledger
-from ledger.config import MASK, fingerprint, looks_secret
+from ledger.config import MASK, looks_secret
 from ledger.content import from_value
 from ledger.deployment import Deployment
 from ledger.errors import NotFoundError, RefusedError
 from ledger.gates import GateError
 from ledger.names import ENVIRONMENTS
+from ledger.secrets import place
 from ledger.times import utc_text
 from ledger.variables import Overlay, TenantVariables
 from projections.runner import catch_up
@@ -364,7 +365,7 @@ def deployed_scripts(events: list[tuple[int, Any]], org: str, environment: str) 
 
 
 def replayed_config(events: list[tuple[int, Any]], org: str, script: str, environment: str,
-                    instant: datetime) -> dict[str, tuple[str, str]]:
+                    instant: datetime, ledger: Ledger) -> dict[str, tuple[str, str]]:
     """Key → (value, layer) of the effective config at ``instant``, from the raw events.
 
     Layers, lowest to highest: tenant → tenant[ENV] → overlay → overlay[ENV]; an empty
@@ -372,11 +373,17 @@ def replayed_config(events: list[tuple[int, Any]], org: str, script: str, enviro
     """
     tenant: dict[str | None, dict[str, str]] = {}
     overlay: dict[str | None, dict[str, str]] = {}
+    reader = ledger.secrets.reader(org)
+
+    def opened(aggregate: Any, scope: str | None, values: dict[str, str]) -> dict[str, str]:
+        """Secret values are sealed in the events: open them where they belong."""
+        return {k: reader.plain(v, place(org, aggregate, scope, k)) for k, v in values.items()}
+
     for _, e in events:
         if e.timestamp > instant or getattr(e, "org", None) != org:
             continue
         if isinstance(e, TenantVariables.VariablesSet):
-            tenant.setdefault(e.environment, {}).update(e.values)
+            tenant.setdefault(e.environment, {}).update(opened(e.originator_id, e.environment, e.values))
         elif isinstance(e, TenantVariables.VariablesDeleted):
             for key in e.keys:
                 tenant.setdefault(e.environment, {}).pop(key, None)
@@ -384,7 +391,7 @@ def replayed_config(events: list[tuple[int, Any]], org: str, script: str, enviro
             scope = overlay.setdefault(e.environment, {})
             for key in e.delete:
                 scope.pop(key, None)
-            scope.update(e.set)
+            scope.update(opened(e.originator_id, e.environment, e.set))
     merged: dict[str, tuple[str, str]] = {}
     layers = [
         ("tenant", tenant.get(None, {})), (f"tenant[{environment}]", tenant.get(environment, {})),
@@ -477,13 +484,13 @@ def test_the_config_at_any_instant_is_what_a_replay_of_the_config_events_up_to_t
         for instant in chosen:
             for org, script in sorted(h.scripts):
                 for environment in ENVIRONMENTS:
-                    expected = replayed_config(events, org, script, environment, instant)
+                    expected = replayed_config(events, org, script, environment, instant, h.ledger)
                     revealed = h.projections.config_at(
                         org=org, name=script, environment=environment, time=instant, reveal=True
                     ).variables
                     assert {k: (v["value"], v["layer"]) for k, v in revealed.items()} == expected
                     assert {k: v["fingerprint"] for k, v in revealed.items()} == {
-                        k: fingerprint(value) for k, (value, _) in expected.items()
+                        k: h.ledger.secrets.fingerprint_of(org, value) for k, (value, _) in expected.items()
                     }
                     masked = h.projections.config_at(
                         org=org, name=script, environment=environment, time=instant

@@ -17,6 +17,7 @@ from ledger.content import from_value
 from ledger.deployment import Deployment
 from ledger.errors import InvalidInputError
 from ledger.script import Script
+from projections.replay import LogReader
 from projections.runner import catch_up
 from projections.service import Projections
 from projections.view import exclusive
@@ -207,22 +208,24 @@ def test_catch_up_reads_the_log_in_pages_of_the_given_size(
     """Pages bound the memory a catch-up needs, however long the log is."""
     some_history(ledger, rounds=6)
     audit = projections.audit_trail
+    head = ledger.recorder.max_notification_id()
     followed = len(ledger.recorder.select_notifications(start=1, limit=10_000, topics=audit.topics))
     limits: list[int] = []
-    real = type(ledger.recorder).select_notifications
+    real = LogReader.page
 
-    def spy(self: Any, *args: Any, **kwargs: Any) -> Any:
-        limits.append(kwargs["limit"])
-        page = real(self, *args, **kwargs)
-        assert len(page) <= kwargs["limit"]
+    def spy(self: LogReader, start: int, stop: int, limit: int, *args: Any) -> Any:
+        limits.append(limit)
+        page = real(self, start, stop, limit, *args)
+        assert len(page) <= limit
         return page
 
-    monkeypatch.setattr(type(ledger.recorder), "select_notifications", spy)
+    monkeypatch.setattr(LogReader, "page", spy)
 
     catch_up(ledger, audit, page_size=5)
 
     assert set(limits) == {5}
     assert len(limits) == followed // 5 + 1
+    assert audit.view.max_tracking_id(ledger.name) == head
 
 
 def test_reapplying_an_applied_position_is_refused_and_rolls_its_rows_back(

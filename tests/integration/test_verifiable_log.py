@@ -367,3 +367,97 @@ def test_a_tampered_org_export_is_found_at_the_position(built: dict[str, Any], c
         pairs = pairs[:victim]
     verdict = verify_bytes(header + b"".join(b"".join(p) for p in pairs), built)
     assert (verdict.ok, verdict.first_bad_position) == (False, position), verdict
+
+
+# The same campaign through the parallel verifier (python -m revledger_verify --jobs N) --------
+
+
+def test_the_parallel_verifier_decides_only_an_untouched_export_and_agrees_otherwise(
+    built: dict[str, Any], tmp_path: Path
+) -> None:
+    """Several processes hash byte ranges of the file; anything but a verified root goes to the
+    one-process verifier, so every tampered copy gets the same verdict (and position) as above."""
+    from revledger_verify.parallel import _verify_in_parallel, verify_file
+
+    key = built["key"].public()
+    lines = export_lines(built)
+    events = lines[2:]
+    rng = random.Random(9162)
+    cases: dict[str, list[bytes]] = {"untouched": lines}
+    for position in rng.sample(range(1, len(events) + 1), 4):
+        line = bytearray(events[position - 1])
+        offset = rng.randrange(len(line) - 1)
+        line[offset] = rng.choice([b for b in range(32, 127) if b != line[offset]])
+        cases[f"edit {position}"] = [*lines[:position + 1], bytes(line), *lines[position + 2:]]
+    cases["delete"] = lines[:2] + events[:99] + events[100:]
+    a, b, c = len(events) // 2, len(events) // 2 + 30, len(events) * 2 // 3  # in the second range
+    cases["swap"] = lines[:2] + [*events[:a], events[b], *events[a + 1:b], events[a], *events[b + 1:]]
+    cases["insert"] = lines[:2] + [*events[:c], events[c].replace(b'"version":', b'"version":9', 1), *events[c:]]
+    cases["truncate"] = lines[:-5]
+    cases["cut mid-line"] = [*lines[:-1], lines[-1][:30]]
+    cases["appended"] = [*lines, events[-1]]
+    for number, (name, tampered) in enumerate(cases.items()):
+        path = tmp_path / f"{name}.jsonl"
+        path.write_bytes(b"".join(tampered))
+        expected = verify_export(io.BytesIO(path.read_bytes()), key)
+        assert expected.ok == (name == "untouched"), (name, expected)
+        jobs = 2 + number % 2
+        with path.open("rb") as stream:
+            decided = _verify_in_parallel(str(path), stream, key, jobs, min_bytes=0)
+        assert (decided is not None) == expected.ok, (name, jobs, decided)
+        if decided is not None:
+            assert decided.as_dict() == expected.as_dict()
+        if name in ("untouched", "swap", "cut mid-line"):
+            assert verify_file(path, key, jobs=jobs, min_bytes=0).as_dict() == expected.as_dict(), name
+
+
+def test_saves_append_their_own_events_and_catch_up_when_another_writer_came_between(tmp_path: Path) -> None:
+    """Two ledgers on one store (two processes, say): each save appends what it recorded without
+    reading it back, unless the other wrote meanwhile; the tree is the one a rebuild makes."""
+    key_file = tmp_path / "keys" / "ledger.key"
+    create_key_file(key_file, "ledger.example/log")
+    settings = Settings(home=tmp_path / "home", signing_key_file=key_file, checkpoint_every=7)
+    first, second = open_ledger(settings), open_ledger(settings)
+    reads = []
+    for ledger in (first, second):
+        select = ledger.recorder.select_notifications
+
+        def counted(*args: Any, _select: Any = select, **kwargs: Any) -> Any:
+            reads.append(1)
+            return _select(*args, **kwargs)
+
+        ledger.recorder.select_notifications = counted  # type: ignore[method-assign]
+    try:
+        for ledger, org in ((first, "acme"), (second, "globex")):
+            ledger.create_script(org=org, name="svc", actor="alice")
+            for v in (1, 2):
+                ledger.save_draft(org=org, name="svc", content=from_value({"v": v}, "json"), actor="alice")
+                ledger.publish(org=org, name="svc", actor="alice")
+        reads.clear()
+        moves = {"acme": 0, "globex": 0}
+        for i in range(40):
+            ledger, org = (second, "globex") if i % 10 == 9 else (first, "acme")
+            moves[org] += 1
+            moved = ledger.promote(org=org, name="svc", version=1 + moves[org] % 2, environment="staging", actor="bob")
+            assert moved.changed
+        # Read back: each of the 4 saves of the second ledger, and the first's next save after it.
+        assert len(reads) == 8, reads
+        verdict = verifiable_log(first).verify_store()
+        assert verdict.ok, verdict
+    finally:
+        first.close()
+        second.close()
+    tables = ("SELECT seq, notification_id, org, hash FROM leaves ORDER BY seq",
+              "SELECT level, idx, hash FROM nodes ORDER BY level, idx", "SELECT id, org FROM originators ORDER BY id",
+              "SELECT size FROM checkpoints ORDER BY size")
+    grown = [sqlite3.connect(settings.tree_path).execute(q).fetchall() for q in tables]
+    settings.tree_path.unlink()
+    rebuilt_ledger = open_ledger(settings)
+    try:
+        verifiable_log(rebuilt_ledger).catch_up()
+    finally:
+        rebuilt_ledger.close()
+    rebuilt = [sqlite3.connect(settings.tree_path).execute(q).fetchall() for q in tables]
+    assert grown[:3] == rebuilt[:3]
+    assert {org for _s, _n, org, _h in grown[0]} == {"acme", "globex"}
+    assert grown[3] == [(s,) for s in range(7, len(grown[0]) + 1, 7)] and grown[3] == rebuilt[3]

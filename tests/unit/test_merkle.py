@@ -156,3 +156,29 @@ def test_key_ids_follow_the_signed_note_rule() -> None:
 
     assert key_hash == hashlib.sha256(b"example.com/log\n" + raw).digest()[:4].hex()
     assert PrivateKey.parse(key.skey()).vkey() == key.vkey()
+
+
+@settings(max_examples=60, deadline=None)
+@given(size=st.integers(min_value=1, max_value=140), data=st.data())
+def test_perfect_subtrees_of_any_ranges_fold_into_the_same_root(size: int, data: st.DataObject) -> None:
+    """What the fast verifiers do: fold consecutive ranges (cut anywhere) as their compact ranges."""
+    leaves = [merkle.leaf_hash(i.to_bytes(4, "big")) for i in range(size)]
+    cuts = sorted(set(data.draw(st.lists(st.integers(1, size - 1), max_size=4)) if size > 1 else []))
+    frontier = merkle.Frontier()
+    for start, end in zip([0, *cuts], [*cuts, size]):
+        nodes = merkle.compact_range(start, leaves[start:end])
+        assert len(nodes) <= 2 * size.bit_length()
+        for level, node in nodes:
+            assert node == merkle.root(leaves[start:start + (1 << level)])
+            frontier.append_subtree(level, node)
+            start += 1 << level
+    assert frontier.size == size
+    assert frontier.root() == merkle.root(leaves) == independent.merkle_root(leaves)
+
+
+def test_a_subtree_that_does_not_start_on_its_own_boundary_is_refused() -> None:
+    frontier = merkle.Frontier()
+    frontier.append(LEAVES[0])
+    with pytest.raises(ValueError, match="cannot start at leaf 1"):
+        frontier.append_subtree(1, SUBTREE(0, 2))
+    assert merkle.perfect_root(LEAVES).hex() == ROOTS[8]
