@@ -49,6 +49,8 @@ EXCLUDED: dict[str, dict[str, str]] = {
     "POST /v1/env/import": {_ACCEPT: _BASE + "; and the body is .env text, parsed line by line"},
     "GET /v1/scripts/{name}/env": {_ACCEPT: _BASE},
     "PATCH /v1/scripts/{name}/env": {_ACCEPT: _BASE},
+    "PATCH /v1/scriptum/scripts/{name}/env": {_ACCEPT: "a name in the body must match the path's "
+                                                       "(422): a rule between path and body"},
     "GET /v1/audit": {_ACCEPT: _WINDOW},
     "GET /v1/timeline": {_ACCEPT: f"{_WINDOW}; {_DURATION}"},
     "GET /v1/incidents/{incident}/timeline": {_ACCEPT: _DURATION},
