@@ -186,7 +186,8 @@ async def wait_for_position(
     x_revledger_min_position: Annotated[
         str | None,
         Header(description="Answer only once this node's read models have reached this log "
-                           "position (the X-Revledger-Position of an earlier write); else 503."),
+                           "position (the X-Revledger-Position of an earlier write); else 503.",
+               pattern=r"^[0-9]{1,18}$"),
     ] = None,
 ) -> None:
     if x_revledger_min_position is None:

@@ -12,7 +12,7 @@ import types
 from datetime import datetime
 from typing import Annotated, Any, Literal, Union, get_args, get_origin, get_type_hints
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainSerializer, create_model
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, create_model
 
 from ledger.access import IssuedTokenView, TokenView
 from ledger.approvals import RequestView
@@ -33,7 +33,14 @@ from ledger.views import (
 #: A datetime serialised the way the CLI prints it (``isoformat()``: ``+00:00``, not ``Z``).
 Timestamp = Annotated[datetime, PlainSerializer(lambda t: t.isoformat(), return_type=str)]
 
-Version = Annotated[int, Field(ge=0, description="A version number; 0 = the version production runs.")]
+def _integral(value: object) -> object:
+    """An integral JSON float (``2.0``) is the integer it equals, as JSON Schema's integer is."""
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+Integral = Annotated[int, BeforeValidator(_integral)]
+Version = Annotated[Annotated[int, Field(ge=0)], BeforeValidator(_integral),
+                    Field(description="A version number; 0 = the version production runs.")]
 Text = Annotated[str, Field(max_length=10_000)]
 def _not_a_number(label: str) -> str:
     if label.strip().lstrip("-").isdigit():
@@ -46,7 +53,7 @@ Label = Annotated[
 ]
 #: A version number or a version label (labels are unique within a script).
 VersionRef = Annotated[
-    int | Label, Field(description="A version number (0 = the version production runs) or a version label.")
+    Integral | Label, Field(description="A version number (0 = the version production runs) or a version label.")
 ]
 
 
@@ -110,7 +117,7 @@ class PromoteRequest(Request):
 
 
 class RollbackRequest(Request):
-    to: int | Label = Field(
+    to: Integral | Label = Field(
         description="Target version number or label; 0 = the version active before the current one."
     )
     incident: Text | None = Field(default=None, examples=["INC-1042"])

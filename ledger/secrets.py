@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
 
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from eventsourcing.domain import Aggregate
 
 from ledger import envelope, master_key
@@ -99,7 +100,7 @@ class Sealing:
         fp_key = self.secrets.fingerprint_key(self.ring)
         assert self.ring.current is not None
         key_id = self.ring.current
-        data_key = self.secrets.data_key(self.ring, key_id)
+        data_key = AESGCM(self.secrets.data_key(self.ring, key_id))
         stored, fingerprints = {}, {}
         for name, value in values.items():
             fp = envelope.fingerprint(fp_key, value)

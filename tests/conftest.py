@@ -178,10 +178,17 @@ class Cli:
     def __call__(self, *args: str, env: dict[str, str | None] | None = None) -> Result:
         from api.cli import app
 
-        if self.database_url is None and not (self.home / "ledger.db").exists():
+        if (self.database_url is None and not (self.home / "ledger.db").exists()) or not (
+                self.home / "keys" / "master.key").exists():
+            # (and the master key, made on first opening and announced once: issue 16)
             # Create the store first, so commands do not say they created it (a new SQLite
             # store is announced once on stderr: tests/e2e/test_cli_new_store.py checks that).
-            self.open().close()
+            from ledger.errors import LedgerError
+
+            try:
+                self.open().close()
+            except LedgerError:
+                pass  # a store refusing to open: the command itself reports it
         return self.runner.invoke(app, list(args), env=env)
 
     def ok(self, *args: str, env: dict[str, str | None] | None = None) -> Result:
@@ -225,7 +232,9 @@ class Cli:
 
     def log_size(self) -> int:
         """How many events the store holds (0 if it was never created)."""
-        if self.database_url is None and not (self.home / "ledger.db").exists():
+        if (self.database_url is None and not (self.home / "ledger.db").exists()) or not (
+                self.home / "keys" / "master.key").exists():
+            # (and the master key, made on first opening and announced once: issue 16)
             return 0
         app = self.open()
         try:

@@ -82,8 +82,8 @@ async def summary(
     until: InstantQuery = None,
     bucket: Annotated[str | None, Query(description="Bucket size, e.g. 5m (default: about 60 per window).")] = None,
 ) -> Any:
-    start, end = (parse_instant(t) if t else None for t in (since, until))
-    size = parse_duration(bucket, "bucket") if bucket else None
+    start, end = (parse_instant(t) if t is not None else None for t in (since, until))
+    size = parse_duration(bucket, "bucket") if bucket is not None else None
     found = await services.read(
         lambda: Logs(projections()).summary(
             org=caller.org, name=script, environment=environment, since=start, until=end, bucket=size,

@@ -6,7 +6,8 @@ stored events, so they must match exactly. Answers that later issues changed on 
 updated in place, each named here: issue 13's rollback plan prints `--version N --expect-current M`;
 issue 10 records `logs import` as an event, so the audit table and `projections status` count it
 (the JSON audit leaves this run's own import row out: it carries this run's time); issue 19
-adds the change_requests read model to `projections status`.
+adds the change_requests read model to `projections status`, the `requester` and `approvers`
+columns to the compliance CSV and the `no_approval`/`exempt` counts to its Markdown summary.
 """
 
 from __future__ import annotations
