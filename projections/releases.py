@@ -41,6 +41,10 @@ COLUMNS = (
 
 class ReleasesView(TrackedView):
     tables = ("releases", "release_heads", "release_versions", "release_sources")
+    indexes = {
+        "releases_lookup": "releases (org, script, environment, valid_from, start_position)",
+        "releases_started": "releases (start_position)",
+    }
 
     def create_tables(self) -> None:
         self.db.execute(
@@ -51,11 +55,6 @@ class ReleasesView(TrackedView):
             " start_position INTEGER NOT NULL, end_position INTEGER, kind TEXT NOT NULL,"
             " actor TEXT NOT NULL, time TEXT NOT NULL, reason TEXT, incident TEXT)"
         )
-        self.db.execute(
-            "CREATE INDEX IF NOT EXISTS releases_lookup ON releases"
-            " (org, script, environment, valid_from, start_position)"
-        )
-        self.db.execute("CREATE INDEX IF NOT EXISTS releases_started ON releases (start_position)")
         self.db.execute(
             "CREATE TABLE IF NOT EXISTS release_heads ("
             " org TEXT NOT NULL, script TEXT NOT NULL, environment TEXT NOT NULL,"
