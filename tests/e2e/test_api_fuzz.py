@@ -65,6 +65,10 @@ EXCLUDED: dict[str, dict[str, str]] = {
        for label in ("GET /v1/requests", "GET /v1/requests/{request_id}",
                      "POST /v1/requests/{request_id}/approve", "POST /v1/requests/{request_id}/reject",
                      "GET /v1/runs/{run_id}", "GET /v1/archive/{sha256}", "PUT /v1/policy")},
+    "POST /v1/scripts/{name}/config/promote": {
+        _ACCEPT: "its from/to environment names are not declared as an enum in the schema yet (landed meanwhile)"},
+    "POST /v1/scripts/{name}/environments/{env}/runs": {
+        _ACCEPT: "running needs a runner configured in the policy: server state, not the request"},
     "GET /v1/proofs/inclusion": {_ACCEPT: "which positions and sizes exist depends on the log's size now"},
     "GET /v1/proofs/consistency": {_ACCEPT: "which sizes exist depends on the log's size now"},
 }
