@@ -134,4 +134,5 @@ async def set_policy(body: PolicySet, caller: EditorDep, ledger: LedgerDep, comm
 @router.get("/projections", response_model=list[ProjectionRowPublic],
             summary="Each read model's position in the log and how far it lags behind", responses=problems())
 async def projections_status(caller: ViewerDep, services: ServicesDep, projections: ProjectionsDep) -> Any:
+    await services.write(services.catch_up)  # as the local CLI does: status after catching up
     return JSONResponse(await services.read(lambda: projections().status()))

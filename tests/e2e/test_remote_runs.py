@@ -29,9 +29,9 @@ def masked(text: str, org: str) -> str:
     text = re.sub(r'(_position"?:) \d+', r"\1 0", text)  # log positions differ between the orgs
     text = re.sub(r'"duration_ms": \d+', '"duration_ms": 0', text)
     text = re.sub(r"duration_ms: \d+", "duration_ms: 0", text)
-    text = re.sub(r"(│ duration_ms +│ )(\d+)", lambda m: m.group(1) + "0" * len(m.group(2)), text)
+    text = re.sub(r"(│ duration_ms +│ )\d+ *", r"\g<1>0 ", text)  # the cell's padding follows the digits
     # a table row of runs: the duration column, after the status
-    return re.sub(r"(│ (?:passed|failed|interrupted|started) +│ )(\d+)", lambda m: m.group(1) + "0" * len(m.group(2)), text)
+    return re.sub(r"(│ (?:passed|failed|interrupted|started) +│ )\d+ *", r"\g<1>0 ", text)
 
 
 def setup(cli: Cli) -> list[list[str]]:
