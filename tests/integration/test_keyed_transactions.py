@@ -40,7 +40,7 @@ def test_save_listeners_hear_of_a_keyed_commands_events_once_they_are_committed(
     opened: Ledger, tmp_path: Path, store: str | None
 ) -> None:
     heard: list[int] = []
-    opened.on_saved.append(lambda: heard.append(committed_head(tmp_path / "home", store)))
+    opened.on_saved.append(lambda *_: heard.append(committed_head(tmp_path / "home", store)))
     with opened.transaction():
         opened.create_script(org="acme", name="svc", actor="alice")
         opened.update_overlay(org="acme", name="svc", actor="alice", set_={"A": "1"})
@@ -55,7 +55,7 @@ def test_a_rolled_back_keyed_command_is_never_heard_of_nor_in_the_log_tree(
     opened: Ledger, store: str | None
 ) -> None:
     heard: list[str] = []
-    opened.on_saved.append(lambda: heard.append("saved"))
+    opened.on_saved.append(lambda *_: heard.append("saved"))
     with pytest.raises(RuntimeError), opened.transaction():
         opened.create_script(org="acme", name="svc", actor="alice")
         raise RuntimeError("the command failed after saving")

@@ -7,7 +7,9 @@ updated in place, each named here: issue 13's rollback plan prints `--version N 
 issue 10 records `logs import` as an event, so the audit table and `projections status` count it
 (the JSON audit leaves this run's own import row out: it carries this run's time); issue 19
 adds the change_requests read model to `projections status`, the `requester` and `approvers`
-columns to the compliance CSV and the `no_approval`/`exempt` counts to its Markdown summary.
+columns to the compliance CSV and the `no_approval`/`exempt` counts to its Markdown summary;
+issue 12 adds `config_sha256`/`release` to pointer entries (the YAML history), the releases
+read model to `projections status`, and its keys to the NDJSON audit rows.
 """
 
 from __future__ import annotations
