@@ -11,7 +11,6 @@ behaves exactly as eventsourcing's datastore.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -21,7 +20,7 @@ from eventsourcing import persistence
 from eventsourcing.postgres import PostgresDatastore
 from psycopg import pq
 
-_held = threading.local()
+from ledger.held import HELD
 
 #: psycopg's errors as eventsourcing's, as ``PostgresDatastore.get_connection`` maps them.
 _ERRORS: tuple[tuple[type[Exception], type[Exception]], ...] = (
@@ -88,19 +87,14 @@ class HoldingPostgresDatastore(PostgresDatastore):
     """See the module docstring; the same interface as the SQLite ``HoldingDatastore``."""
 
     def _held_connection(self) -> HeldConnection | None:
-        return getattr(_held, "by_store", {}).get(id(self))
+        return HELD.connection(self)  # type: ignore[no-any-return]
 
     def is_holding(self) -> bool:
         return self._held_connection() is not None
 
     def after_commit(self, callback: Callable[[], None]) -> None:
         """Call ``callback`` once what this thread saved is committed (see ``hold``)."""
-        if self._held_connection() is None:
-            callback()
-            return
-        pending = _held.__dict__.setdefault("after_commit", {}).setdefault(id(self), [])
-        if callback not in pending:
-            pending.append(callback)
+        HELD.after_commit(self, callback)
 
     @contextmanager
     def hold(self) -> Iterator[None]:
@@ -108,20 +102,18 @@ class HoldingPostgresDatastore(PostgresDatastore):
             with self.transaction(commit=True):
                 yield
             return
-        held = _held.__dict__.setdefault("by_store", {})
-        pending = _held.__dict__.setdefault("after_commit", {})
         with super().get_connection() as connection:
             try:
                 with _translated(), connection.transaction():
-                    held[id(self)] = HeldConnection(connection)
+                    HELD.enter(self, HeldConnection(connection))
                     try:
                         yield
                     finally:
-                        del held[id(self)]
+                        HELD.leave(self)
             except BaseException:
-                pending.pop(id(self), None)
+                HELD.rolled_back(self)
                 raise
-        for callback in pending.pop(id(self), []):  # committed: now tell the listeners
+        for callback in HELD.committed(self):  # committed: now tell the listeners
             callback()
 
     @contextmanager

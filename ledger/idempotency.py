@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
@@ -30,11 +29,12 @@ from eventsourcing import persistence
 from eventsourcing.application import Application
 from eventsourcing.sqlite import SQLiteCursor, SQLiteDatastore
 
+from ledger.held import HELD
+
 TABLE = "revledger_responses"
 #: The advisory lock nodes take to create the responses table on PostgreSQL.
 RESPONSES_LOCK = 0x72657370  # "resp"
 _savepoints = count(1)
-_held = threading.local()
 
 
 @dataclass(frozen=True)
@@ -54,7 +54,7 @@ class HoldingDatastore(SQLiteDatastore):
     """
 
     def _held_connection(self) -> sqlite3.Connection | None:
-        return getattr(_held, "by_store", {}).get(id(self))
+        return HELD.connection(self)  # type: ignore[no-any-return]
 
     def is_holding(self) -> bool:
         return self._held_connection() is not None
@@ -62,12 +62,7 @@ class HoldingDatastore(SQLiteDatastore):
     def after_commit(self, callback: Callable[[], None]) -> None:
         """Call ``callback`` once what this thread saved is committed: now, outside
         :meth:`hold`; else once the held transaction commits (never, if it rolls back)."""
-        if self._held_connection() is None:
-            callback()
-            return
-        pending = _held.__dict__.setdefault("after_commit", {}).setdefault(id(self), [])
-        if callback not in pending:
-            pending.append(callback)
+        HELD.after_commit(self, callback)
 
     @contextmanager
     def hold(self) -> Iterator[None]:
@@ -77,20 +72,18 @@ class HoldingDatastore(SQLiteDatastore):
             return
         with self.get_connection(commit=True) as connection:
             raw: sqlite3.Connection = connection._sqlite_conn  # noqa: SLF001 - the pooled connection
-            held = _held.__dict__.setdefault("by_store", {})
             with _translated():
                 raw.execute("BEGIN IMMEDIATE")  # the write lock now: no upgrade deadlock later
-            held[id(self)] = raw
-            pending = _held.__dict__.setdefault("after_commit", {})
+            HELD.enter(self, raw)
             try:
                 yield
             except BaseException:
-                del held[id(self)]
-                pending.pop(id(self), None)
+                HELD.leave(self)
+                HELD.rolled_back(self)
                 raw.rollback()
                 raise
-            del held[id(self)]
-            callbacks = pending.pop(id(self), [])
+            HELD.leave(self)
+            callbacks = HELD.committed(self)
             with _translated():
                 raw.commit()
             for callback in callbacks:  # e.g. the log tree: it must see committed events only
