@@ -24,6 +24,12 @@ SIDE = r"^([0-9]{1,18}|draft|" + "|".join(ENVIRONMENTS) + ")$"
 LABEL = r"^(?!-*[0-9]+$)\S(.*\S)?$"
 #: A duration, e.g. 90s, 5m, 1h30m (longer than zero and at most about ten years, else 422).
 DURATION = r"^([0-9]{1,12}(ms|s|m|h|d|w))+$"
+#: A run's id (a UUID) or a unique prefix of it, at least 6 characters (any case).
+_HEX = "[0-9a-fA-F]"
+RUN_ID = ("^(" + "|".join([f"{_HEX}{{6,8}}", f"{_HEX}{{8}}-{_HEX}{{0,4}}", f"{_HEX}{{8}}-{_HEX}{{4}}-{_HEX}{{0,4}}",
+                          f"{_HEX}{{8}}(-{_HEX}{{4}}){{2}}-{_HEX}{{0,4}}", f"{_HEX}{{8}}(-{_HEX}{{4}}){{3}}-{_HEX}{{0,12}}"])
+          + ")$")
+SHA256 = "^[0-9a-fA-F]{64}$"
 PROBLEM = {"$ref": "#/components/schemas/ProblemPublic"}
 #: Declared on every operation: the server answers them wherever the header or a body can be wrong.
 ALWAYS = {
@@ -48,6 +54,8 @@ PARAMETERS: dict[tuple[str, str], dict[str, Any]] = {
     ("query", "bucket"): {"pattern": DURATION},
     ("query", "before"): {"pattern": DURATION},
     ("query", "after"): {"pattern": DURATION},
+    ("path", "run_id"): {"pattern": RUN_ID},
+    ("path", "sha256"): {"pattern": SHA256},
 }
 TIMES = {"since", "until", "at", "time"}
 #: (component schema, property) -> what its schema adds.
@@ -71,6 +79,10 @@ PROPERTIES: dict[tuple[str, str], dict[str, Any]] = {
     ("ScriptumEnvUpdate", "delete"): {"items": {"pattern": VARIABLE}},
     ("OverlayUpdate", "set"): {"propertyNames": {"pattern": VARIABLE}},
     ("ScriptumEnvUpdate", "set"): {"propertyNames": {"pattern": VARIABLE}},
+    ("ConfigPromoteRequest", "from"): {"enum": list(ENVIRONMENTS)},
+    ("ConfigPromoteRequest", "to"): {"enum": list(ENVIRONMENTS)},
+    ("ConfigPromoteRequest", "keys"): {"items": {"pattern": VARIABLE}},
+    ("ConfigPromoteRequest", "incident"): {"pattern": INCIDENT},
 }
 #: Whole request bodies: what one update must hold.
 BODIES: dict[str, dict[str, Any]] = {
