@@ -10,42 +10,26 @@ token's name: the server records it, whatever ``--actor`` says.
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import time
 import uuid
 from pathlib import Path
-from urllib.parse import quote
-from collections.abc import Iterable
-from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any
 
 import httpx
 
+from api.client_access import AUDIT_PAGE, AccessClient
+from api.client_config import ConfigClient
+from api.client_environments import EnvironmentsClient
 from api.client_incidents import IncidentsClient
 from api.client_runs import RunsClient
-from ledger.approvals import RequestView
+from api.client_scripts import ScriptsClient
+from api.client_wire import remote_error, seg, to_view
 from api.errors import ServerUnreachableError, error_class
-from ledger.access import IssuedTokenView, TokenView
-from ledger.unset import UNSET
-from ledger.content import Content
 from ledger.errors import LedgerError
-from ledger.views import (
-    ConfigView,
-    DraftView,
-    ImportView,
-    MoveView,
-    OverlayView,
-    ScriptView,
-    VariableView,
-    VersionView,
-    View,
-)
 
-V = TypeVar("V", bound=View)
+__all__ = ["AUDIT_PAGE", "LedgerClient", "remote_error", "seg", "to_view"]
 
-#: Rows per request when the client pages through the whole audit trail.
-AUDIT_PAGE = 1000
 #: Every write answers with its log position; a request may ask for a node that has reached one.
 POSITION = "X-Revledger-Position"
 MIN_POSITION = "X-Revledger-Min-Position"
@@ -72,43 +56,12 @@ def _save_position(path: Path | None, server: str, position: int) -> None:
         pass  # read-your-writes is then best effort within this process
 
 
-def to_view(cls: type[V], data: dict[str, Any]) -> V:
-    """A view from its JSON form: times parsed back, unknown (newer) fields ignored."""
-    values = {}
-    for f in dataclasses.fields(cls):  # type: ignore[arg-type]
-        if f.name not in data:
-            continue
-        value = data[f.name]
-        if isinstance(value, str) and "datetime" in str(f.type):
-            value = datetime.fromisoformat(value)
-        values[f.name] = value
-    return cls(**values)
-
-
-def remote_error(cls: type[LedgerError], message: str, members: dict[str, Any]) -> LedgerError:
-    """An instance of ``cls`` (so its exit code holds) built from a problem's members."""
-
-    def init(self: LedgerError, message: str) -> None:
-        LedgerError.__init__(self, message)
-
-    def extra(self: LedgerError) -> dict[str, Any]:
-        return members
-
-    remote = type(cls.__name__, (cls,), {"__init__": init, "extra": extra, "__module__": __name__,
-                                         "remote": True})
-    return remote(message)  # type: ignore[no-any-return]
-
-
-def _seg(value: str) -> str:
-    """One path segment, escaped (names are validated by the server)."""
-    return quote(value, safe="")
-
-
 def _clean(params: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in params.items() if v is not None}
 
 
-class LedgerClient(RunsClient, IncidentsClient):
+class LedgerClient(ScriptsClient, EnvironmentsClient, ConfigClient, AccessClient, RunsClient,
+                   IncidentsClient):
     """Talks to ``revledger serve`` at ``base_url`` with one bearer token."""
 
     def __init__(self, base_url: str, token: str, *, timeout: float = 30.0,
@@ -208,240 +161,3 @@ class LedgerClient(RunsClient, IncidentsClient):
 
     def _send(self, method: str, path: str, org: str, body: Any = None, **params: Any) -> Any:
         return self._request(method, path, org, json_body=body, params=params).json()
-
-    # Scripts, drafts and versions ------------------------------------------------
-
-    def create_script(self, *, org: str, name: str, actor: str, description: str = "",
-                      tags: Iterable[str] = ()) -> ScriptView:
-        body = {"name": name, "description": description, "tags": list(tags)}
-        return to_view(ScriptView, self._send("POST", "/v1/scripts", org, body))
-
-    def get_script(self, *, org: str, name: str) -> ScriptView:
-        return to_view(ScriptView, self._get(f"/v1/scripts/{_seg(name)}", org))
-
-    def list_scripts(self, *, org: str, tags: Iterable[str] = ()) -> list[ScriptView]:
-        rows = self._get("/v1/scripts", org, tags=",".join(tags) or None)
-        return [to_view(ScriptView, row) for row in rows]
-
-    def save_draft(self, *, org: str, name: str, content: Content, actor: str) -> DraftView:
-        data = content.data
-        if isinstance(data, str) and content.format != "text":
-            data = json.dumps(data, ensure_ascii=False)  # a string is parsed as the format
-        body = {"content": data, "format": content.format}
-        return to_view(DraftView, self._send("PUT", f"/v1/scripts/{_seg(name)}/draft", org, body))
-
-    def publish(self, *, org: str, name: str, actor: str, label: str | None = None,
-                note: str | None = None) -> VersionView:
-        body = {"label": label, "note": note}
-        return to_view(VersionView, self._send("POST", f"/v1/scripts/{_seg(name)}/publish", org, body))
-
-    def list_versions(self, *, org: str, name: str) -> list[VersionView]:
-        return [to_view(VersionView, row) for row in self._get(f"/v1/scripts/{_seg(name)}/versions", org)]
-
-    def get_version(self, *, org: str, name: str, version: int | str,
-                    with_content: bool = False) -> VersionView:
-        data = self._get(f"/v1/scripts/{_seg(name)}/versions/{_seg(str(version))}", org, content=with_content)
-        return to_view(VersionView, data)
-
-    def label_version(self, *, org: str, name: str, version: int | str, label: str,
-                      actor: str) -> VersionView:
-        path = f"/v1/scripts/{_seg(name)}/versions/{_seg(str(version))}/label"
-        return to_view(VersionView, self._send("PUT", path, org, {"label": label}))
-
-    # Environments ------------------------------------------------------------------
-
-    def pointers(self, *, org: str, name: str) -> dict[str, int | None]:
-        return self._get(f"/v1/scripts/{_seg(name)}/environments", org)["environments"]  # type: ignore[no-any-return]
-
-    def promote(self, *, org: str, name: str, version: int, environment: str, actor: str,
-                reason: str | None = None, expect_current: int | None = UNSET,
-                override_gates: bool = False, incident: str | None = None,
-                with_config_from: str | None = None) -> MoveView:
-        body: dict[str, Any] = {"version": version, "reason": reason, "incident": incident}
-        if with_config_from:
-            body["with_config_from"] = with_config_from
-        if expect_current is not UNSET:
-            body["expect_current"] = expect_current
-        if override_gates:
-            body["override_gates"] = True
-        path = f"/v1/scripts/{_seg(name)}/environments/{_seg(environment)}/promote"
-        return self._move_or_request(self._send("POST", path, org, body))
-
-    def rollback(self, *, org: str, name: str, to: int, actor: str,
-                 environment: str = "production", reason: str | None = None,
-                 incident: str | None = None, force: bool = False,
-                 expect_current: int | None = UNSET, with_config: bool = False) -> MoveView:
-        body = {"to": to, "reason": reason, "incident": incident, "force": force}
-        if with_config:
-            body["with_config"] = True
-        if expect_current is not UNSET:
-            body["expect_current"] = expect_current
-        path = f"/v1/scripts/{_seg(name)}/environments/{_seg(environment)}/rollback"
-        return self._move_or_request(self._send("POST", path, org, body))
-
-    @staticmethod
-    def _move_or_request(data: dict[str, Any]) -> Any:
-        """A move, or (202, approvals needed) the change request recorded instead."""
-        return to_view(RequestView, data) if "requester" in data else to_view(MoveView, data)
-
-    # Change requests ---------------------------------------------------------------
-
-    def requests(self, *, org: str, environment: str | None = None,
-                 state: str | None = None) -> list[dict[str, Any]]:
-        return self._get("/v1/requests", org, environment=environment, state=state)  # type: ignore[no-any-return]
-
-    def get_request(self, *, org: str, request_id: str) -> RequestView:
-        return to_view(RequestView, self._get(f"/v1/requests/{_seg(request_id)}", org))
-
-    def approve_request(self, *, org: str, request_id: str, actor: str, role: str | None = None,
-                        reason: str | None = None) -> RequestView:
-        """The server records the token's principal as the approver (``actor`` is not sent)."""
-        path = f"/v1/requests/{_seg(request_id)}/approve"
-        return to_view(RequestView, self._send("POST", path, org, {"reason": reason}))
-
-    def reject_request(self, *, org: str, request_id: str, actor: str, reason: str,
-                       role: str | None = None) -> RequestView:
-        path = f"/v1/requests/{_seg(request_id)}/reject"
-        return to_view(RequestView, self._send("POST", path, org, {"reason": reason}))
-
-    # Safe promotion: plans and diffs ---------------------------------------------
-
-    def plan_promotion(self, *, org: str, name: str, version: int, environment: str) -> dict[str, Any]:
-        path = f"/v1/scripts/{_seg(name)}/environments/{_seg(environment)}/promote"
-        return self._send("POST", path, org, {"version": version, "dry_run": True})  # type: ignore[no-any-return]
-
-    def plan_rollback(self, *, org: str, name: str, to: int, environment: str = "production",
-                      incident: str | None = None, reason: str | None = None,
-                      force: bool = False) -> dict[str, Any]:
-        path = f"/v1/scripts/{_seg(name)}/environments/{_seg(environment)}/rollback"
-        body = {"to": to, "dry_run": True, "incident": incident, "reason": reason, "force": force}
-        return self._send("POST", path, org, body)  # type: ignore[no-any-return]
-
-    def promote_config(self, *, org: str, name: str, source: str, target: str, actor: str,
-                       keys: list[str] | None = None, include_tenant: bool = False,
-                       dry_run: bool = False, reason: str | None = None,
-                       incident: str | None = None) -> dict[str, Any]:
-        body = {"from": source, "to": target, "keys": keys, "include_tenant": include_tenant,
-                "dry_run": dry_run, "reason": reason, "incident": incident}
-        return self._send("POST", f"/v1/scripts/{_seg(name)}/config/promote", org, body)  # type: ignore[no-any-return]
-
-    def plan_config_restore(self, *, org: str, name: str, to: int | str,
-                            environment: str = "production") -> list[dict[str, Any]]:
-        path = f"/v1/scripts/{_seg(name)}/environments/{_seg(environment)}/rollback"
-        plan = self._send("POST", path, org, {"to": to, "dry_run": True, "with_config": True})
-        return plan.get("config_promotion") or []  # type: ignore[no-any-return]
-
-    def diff(self, *, org: str, name: str, old: str, new: str, view: str = "blocks") -> dict[str, Any]:
-        return self._get(f"/v1/scripts/{_seg(name)}/diff", org, **{"from": old, "to": new, "view": view})  # type: ignore[no-any-return]
-
-    def diff_environments(self, *, org: str, name: str, left: str, right: str) -> dict[str, Any]:
-        return self._get(f"/v1/scripts/{_seg(name)}/environments/diff", org, left=left, right=right)  # type: ignore[no-any-return]
-
-    # Tenant variables, overlays, effective config --------------------------------
-
-    def set_variable(self, *, org: str, key: str, value: str, actor: str,
-                     environment: str | None = None, secret: bool = False) -> VariableView:
-        body = {"value": value, "environment": environment, "secret": secret}
-        return to_view(VariableView, self._send("PUT", f"/v1/env/{_seg(key)}", org, body))
-
-    def get_variable(self, *, org: str, key: str, environment: str | None = None,
-                     reveal: bool = False) -> VariableView:
-        data = self._get(f"/v1/env/{_seg(key)}", org, environment=environment, reveal=reveal or None)
-        return to_view(VariableView, data)
-
-    def list_variables(self, *, org: str, environment: str | None = None,
-                       reveal: bool = False) -> list[VariableView]:
-        rows = self._get("/v1/env", org, environment=environment, reveal=reveal or None)
-        return [to_view(VariableView, row) for row in rows]
-
-    def delete_variable(self, *, org: str, key: str, actor: str,
-                        environment: str | None = None) -> VariableView:
-        data = self._send("DELETE", f"/v1/env/{_seg(key)}", org, environment=environment)
-        return to_view(VariableView, data)
-
-    def import_variables(self, *, org: str, text: str, actor: str,
-                         environment: str | None = None, source: str = ".env",
-                         base: bool = False) -> ImportView:
-        params = {"environment": environment, "source": source, "base": base or None}
-        response = self._request("POST", "/v1/env/import", org, params=params, content=text)
-        return to_view(ImportView, response.json())
-
-    def get_overlay(self, *, org: str, name: str, environment: str | None = None,
-                    reveal: bool = False) -> OverlayView:
-        data = self._get(f"/v1/scripts/{_seg(name)}/env", org, environment=environment, reveal=reveal or None)
-        return to_view(OverlayView, data)
-
-    def update_overlay(self, *, org: str, name: str, actor: str,
-                       set_: dict[str, str] | None = None, delete: list[str] | None = None,
-                       environment: str | None = None) -> OverlayView:
-        body = {"set": dict(set_ or {}), "delete": list(delete or []), "environment": environment}
-        return to_view(OverlayView, self._send("PATCH", f"/v1/scripts/{_seg(name)}/env", org, body))
-
-    def resolve_config(self, *, org: str, name: str, environment: str,
-                       reveal: bool = False) -> ConfigView:
-        data = self._get(f"/v1/scripts/{_seg(name)}/config", org, environment=environment,
-                         reveal=reveal or None)
-        return to_view(ConfigView, data)
-
-    # API tokens --------------------------------------------------------------------
-
-    def issue_token(self, *, org: str, name: str, role: str, actor: str) -> IssuedTokenView:
-        body = {"name": name, "role": role}
-        return to_view(IssuedTokenView, self._send("POST", "/v1/tokens", org, body))
-
-    def list_tokens(self, *, org: str) -> list[TokenView]:
-        return [to_view(TokenView, row) for row in self._get("/v1/tokens", org)]
-
-    def revoke_token(self, *, org: str, name: str, actor: str) -> TokenView:
-        return to_view(TokenView, self._send("DELETE", f"/v1/tokens/{_seg(name)}", org))
-
-    # Read models (the queries of projections.service.Projections) -----------------
-
-    def current(self, *, org: str, environment: str | None = None) -> list[dict[str, Any]]:
-        return self._get("/v1/status", org, environment=environment)  # type: ignore[no-any-return]
-
-    def at(self, *, org: str, name: str, environment: str, time: datetime) -> dict[str, Any]:
-        path = f"/v1/scripts/{_seg(name)}/environments/{_seg(environment)}/at"
-        return self._get(path, org, time=time.isoformat())  # type: ignore[no-any-return]
-
-    def release(self, *, org: str, name: str, environment: str,
-                time: datetime | None = None) -> dict[str, Any]:
-        path = f"/v1/scripts/{_seg(name)}/environments/{_seg(environment)}/release"
-        return self._get(path, org, at=time.isoformat() if time else None)  # type: ignore[no-any-return]
-
-    def snapshot(self, *, org: str, environment: str, time: datetime) -> list[dict[str, Any]]:
-        path = f"/v1/environments/{_seg(environment)}/at"
-        return self._get(path, org, time=time.isoformat())  # type: ignore[no-any-return]
-
-    def history(self, *, org: str, name: str,
-                environment: str | None = None) -> list[dict[str, Any]]:
-        path = f"/v1/scripts/{_seg(name)}/history"
-        return self._get(path, org, environment=environment)  # type: ignore[no-any-return]
-
-    def audit(self, *, org: str, script: str | None = None, environment: str | None = None,
-              actor: str | None = None, kind: Iterable[str] | str | None = None,
-              since: datetime | None = None, until: datetime | None = None,
-              incident: str | None = None, after: int | None = None,
-              limit: int | None = None) -> list[dict[str, Any]]:
-        """Rows in log order; without ``limit``, every page."""
-        kinds = [kind] if isinstance(kind, str) else list(kind or [])
-        params: dict[str, Any] = {
-            "script": script, "environment": environment, "actor": actor,
-            "kind": kinds or None, "incident": incident,
-            "since": since.isoformat() if since else None,
-            "until": until.isoformat() if until else None,
-        }
-        rows: list[dict[str, Any]] = []
-        while True:
-            page_size = limit if limit is not None else AUDIT_PAGE
-            page = self._get("/v1/audit", org, **params, after=after, limit=page_size)
-            rows.extend(page)
-            if limit is not None or len(page) < page_size:
-                return rows
-            after = page[-1]["position"]
-
-    def config_at(self, *, org: str, name: str, environment: str, time: datetime,
-                  reveal: bool = False) -> ConfigView:
-        data = self._get(f"/v1/scripts/{_seg(name)}/config", org, environment=environment,
-                         at=time.isoformat(), reveal=reveal or None)
-        return to_view(ConfigView, data)
