@@ -129,7 +129,7 @@ def revealed_keys(view: Any) -> list[str]:
 
 async def record_reveal(services: Services, caller: Caller, view: Any, what: str,
                         script: str | None = None, environment: str | None = None) -> Any:
-    """Record a reveal over HTTP in the audit trail (who, which keys, when), then answer."""
+    """Record a reveal over HTTP or gRPC in the audit trail (who, which keys, when), then answer."""
     keys = revealed_keys(view)
     if keys:
         await services.command(lambda: services.ledger.record_reveal(

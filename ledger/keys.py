@@ -140,7 +140,7 @@ class Keys:
     @retried
     def record_reveal(self, *, org: str, actor: str, keys: list[str], what: str,
                       script: str | None = None, environment: str | None = None) -> int | None:
-        """A reveal over HTTP, in the audit trail: who, which keys, when (the event's time)."""
+        """A reveal over HTTP or gRPC, in the audit trail: who, which keys, when (the event's time)."""
         if not keys:
             return None
         sealing = self.secrets.sealing(org, actor)  # the ring (made now for an older store)

@@ -9,17 +9,17 @@ import typer
 from api.commands.common import ActorOpt, OutputOpt, emit, invocation
 from api.commands.transparency import keys_app
 from api.output import Output
-from ledger.errors import LedgerError
 
 org_app = typer.Typer(help="Whole organizations: crypto-shredding.", no_args_is_help=True)
 
 ReasonOpt = Annotated[str | None, typer.Option("--reason", help="Why (recorded in the event).")]
 
 
-def _local(action: str, actor: str | None = None) -> Any:
+def _local(actor: str | None = None) -> Any:
+    """The local store's invocation: these commands are declared local-only (api/operations/
+    keys.py), so in remote mode the CLI has already refused them (one line, exit 2)."""
     inv = invocation(actor=actor)
-    if inv.remote:
-        raise LedgerError(f"{action} works on the local store only: unset --server / REVLEDGER_SERVER")
+    assert not inv.remote
     return inv
 
 
@@ -30,7 +30,7 @@ def keys_status(output: OutputOpt = Output.table) -> None:
 
     Example: revledger keys status -o json
     """
-    status = _local("keys status").ledger.keys_status()
+    status = _local().ledger.keys_status()
     if output == Output.table:
         emit(status["organizations"], output, columns=[
             "org", "data_keys", "current_key_id", "shredded", "plaintext_secret_events"],
@@ -53,7 +53,7 @@ def keys_rotate(
 
     Example: revledger keys rotate --org acme --reason "quarterly"
     """
-    inv = _local("keys rotate", actor)
+    inv = _local(actor)
     if org is None:
         result = inv.ledger.rotate_master_key(actor=inv.actor)
         message = (f"Master key rotated to {result['master_key_id']}: "
@@ -79,7 +79,7 @@ def org_shred(
 
     Example: revledger org shred acme --confirm acme --reason "customer left"
     """
-    inv = _local("org shred", actor)
+    inv = _local(actor)
     result = inv.ledger.shred_org(org=org, confirm=confirm, actor=inv.actor, reason=reason)
     emit(result, output, message=f"Shredded {len(result['shredded_key_ids'])} data keys of {org}.")
 

@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 
 import grpc
 
-from api.dependencies import VERSION, Caller, Services, check_reveal, mover_role
+from api.dependencies import VERSION, Caller, Services, check_reveal, mover_role, record_reveal
 from api.rpc import messages
 from api.rpc import scriptum_pb2 as pb
 from api.rpc import scriptum_pb2_grpc as pb_grpc
@@ -78,10 +78,14 @@ class ScriptumService(pb_grpc.ScriptumServiceServicer):  # type: ignore[misc]
     @rpc
     async def GetScriptEnv(self, request: Any, caller: Caller) -> pb.ScriptEnv:  # noqa: N802
         check_reveal(caller, request.reveal)
+        environment = _optional(request, "environment")
         view = await self.services.read(
             self.ledger.get_overlay, org=caller.org, name=request.name,
-            environment=_optional(request, "environment"), reveal=request.reveal,
+            environment=environment, reveal=request.reveal,
         )
+        if request.reveal:  # in the audit trail, as over HTTP: who, which keys, when
+            await record_reveal(self.services, caller, view, "overlay get (Scriptum gRPC)",
+                                request.name, environment)
         return messages.script_env(view)
 
     @rpc
@@ -195,19 +199,26 @@ class ScriptumService(pb_grpc.ScriptumServiceServicer):  # type: ignore[misc]
     @rpc
     async def GetEnvVar(self, request: Any, caller: Caller) -> pb.EnvVar:  # noqa: N802
         check_reveal(caller, request.reveal)
+        environment = _optional(request, "environment")
         view = await self.services.read(
             self.ledger.get_variable, org=caller.org, key=request.key,
-            environment=_optional(request, "environment"), reveal=request.reveal,
+            environment=environment, reveal=request.reveal,
         )
+        if request.reveal:
+            await record_reveal(self.services, caller, view, "env get (Scriptum gRPC)",
+                                environment=environment)
         return message(pb.EnvVar, view)
 
     @rpc
     async def ListEnvVars(self, request: Any, caller: Caller) -> pb.ListEnvVarsResponse:  # noqa: N802
         check_reveal(caller, request.reveal)
+        environment = _optional(request, "environment")
         views = await self.services.read(
-            self.ledger.list_variables, org=caller.org,
-            environment=_optional(request, "environment"), reveal=request.reveal,
+            self.ledger.list_variables, org=caller.org, environment=environment, reveal=request.reveal,
         )
+        if request.reveal:
+            await record_reveal(self.services, caller, views, "env list (Scriptum gRPC)",
+                                environment=environment)
         return pb.ListEnvVarsResponse(vars=[message(pb.EnvVar, v) for v in views])
 
     @rpc

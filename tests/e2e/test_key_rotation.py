@@ -125,3 +125,19 @@ def test_every_reveal_over_http_is_in_the_audit_trail(tmp_path) -> None:
     assert shown.json()["value"] == "dsn-1"
     assert [(r["actor"], r["keys"]) for r in trail] == [("root", ["DB_URL"]), ("root", ["DB_URL"])]
     assert all(r["time"] for r in trail)
+
+
+@pytest.mark.parametrize("command", [["keys", "status"], ["keys", "rotate"], ["keys", "rotate", "--org", "other"],
+                                     ["org", "shred", "other", "--confirm", "other"]])
+def test_key_commands_are_local_only_and_refuse_remote_mode_in_one_line_exit_2(cli: Cli, command: list[str]) -> None:
+    from api.operations import local_only_command
+
+    history(cli)
+    before = cli.json("keys", "status")
+    remote = {"REVLEDGER_SERVER": "http://127.0.0.1:9", "REVLEDGER_TOKEN": "t"}
+
+    line = cli.fails(*command, code=2, env=remote)
+
+    assert "works on the local store only" in line
+    assert local_only_command(" ".join(command[:2]))  # declared so in api/operations/keys.py
+    assert cli.json("keys", "status") == before  # nothing rotated or shredded

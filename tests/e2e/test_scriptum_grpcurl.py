@@ -294,3 +294,25 @@ def test_production_configuration_over_grpc_needs_a_deployer_as_over_http(
     allowed = serve.grpcurl(f"{SERVICE}/{method}", data, token=deployer, org=org)
     assert allowed.status == "OK", allowed.stderr
     assert serve.log_size() > size
+
+
+def test_every_reveal_over_grpc_is_in_the_audit_trail_as_over_http(serve: Serve, org: str) -> None:
+    invoice_parser(serve, org, env={"OPENAI_API_KEY": "sk-live-654321", "MODEL": "small"})
+    serve.rpc("SetEnvVar", {"key": "DB_URL", "value": "dsn-9", "secret": True}, org)
+    serve.rpc("SetEnvVar", {"key": "REGION", "value": "eu"}, org)
+    serve.rpc("GetScriptEnv", {"name": "invoice-parser"}, org)  # masked: no reveal, no record
+    serve.rpc("GetEnvVar", {"key": "REGION", "reveal": True}, org)  # nothing secret shown
+
+    overlay = serve.rpc("GetScriptEnv", {"name": "invoice-parser", "reveal": True}, org)
+    one = serve.rpc("GetEnvVar", {"key": "DB_URL", "reveal": True}, org)
+    listed = serve.rpc("ListEnvVars", {"reveal": True}, org)
+
+    assert overlay["env"]["OPENAI_API_KEY"] == "sk-live-654321" and one["value"] == "dsn-9"
+    assert {v["key"]: v["value"] for v in listed["vars"]}["DB_URL"] == "dsn-9"
+    with httpx.Client(base_url=serve.url, headers={
+            "Authorization": f"Bearer {serve.token(org, 'admin')}", "x-organization-id": org}) as http:
+        trail = http.get("/v1/audit", params={"kind": "reveal"}).json()
+    assert [(r["actor"], r["keys"], r["script"]) for r in trail] == [
+        ("admin", ["OPENAI_API_KEY"], "invoice-parser"), ("admin", ["DB_URL"], None),
+        ("admin", ["DB_URL"], None)]
+    assert all(r["time"] for r in trail)
