@@ -97,6 +97,7 @@ def _fold(path: str, ranges: list[tuple[int, int]], size: int) -> merkle.Frontie
         theirs.close()
         pipes.append(ours)
         workers.append(worker)
+    told = False
     try:
         reports = [pipe.recv() for pipe in pipes]
         if any(report[0] != "counted" for report in reports) or not reports[-1][2]:
@@ -108,6 +109,7 @@ def _fold(path: str, ranges: list[tuple[int, int]], size: int) -> merkle.Frontie
         for pipe, count in zip(pipes, counts):
             pipe.send(position)
             position += count
+        told = True
         frontier = merkle.Frontier()
         for pipe in pipes:
             report = pipe.recv()
@@ -120,6 +122,11 @@ def _fold(path: str, ranges: list[tuple[int, int]], size: int) -> merkle.Frontie
         return None
     finally:
         for pipe in pipes:
+            if not told:  # a worker waiting for its position stops now (each child holds copies
+                try:      # of the parent's pipe ends, so closing ours alone would not wake it)
+                    pipe.send(None)
+                except OSError:
+                    pass
             pipe.close()
         for worker in workers:
             worker.join(timeout=5)
@@ -136,6 +143,8 @@ def _worker(path: str, first: int, last: int, pipe: Connection) -> None:
             ended = _collect(stream, last - first, leaves)
         pipe.send(("counted", len(leaves), ended))
         position = pipe.recv()
+        if position is None:  # the parent decided without us: nothing to fold
+            return
         pipe.send(("folded", merkle.compact_range(position, leaves)))
     except BaseException as error:  # noqa: BLE001 - reported; the parent falls back to one process
         try:
