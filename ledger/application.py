@@ -97,7 +97,7 @@ class Ledger(Application[UUID]):
         self.secrets = Secrets(self.aggregates)
         self.scripts = Scripts(self.aggregates)
         self.safety = Safety(self.aggregates, self.secrets)
-        self.releasing = Releasing(self.aggregates)
+        self.releasing = Releasing(self.aggregates, self.secrets)
         self.environments = Environments(self.aggregates, self.safety, self.releasing)
         self.approvals = Approvals(self.aggregates, self.safety, self.environments)
         self.configuration = Configuration(self.aggregates, self.secrets)

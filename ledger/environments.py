@@ -72,10 +72,11 @@ class Environments:
             )
             moving = {"script": name, "environment": environment} if number != previous else None
             changed_tenant, changed_overlay = copy.apply(
-                tenant, overlay, org, name, actor, reason=reason, incident=incident, release=moving
+                tenant, overlay, org, name, actor, self.releasing.secrets.sealing(org, actor),
+                reason=reason, incident=incident, release=moving,
             )
             tenant, overlay = changed_tenant or tenant, changed_overlay or overlay
-            saved = [changed_tenant, changed_overlay]
+            saved = [*copy.pending, changed_tenant, changed_overlay]
         if number != previous:
             _gates, overridden = self.safety.check_gates(
                 org, script, number, environment, existing, override_gates, reason, (tenant, overlay)
@@ -153,8 +154,10 @@ class Environments:
                                      approval=approval)
         saved: list[object] = []
         if copy is not None:
-            saved = list(copy.apply(tenant, overlay, org, name, actor, reason=reason, incident=incident,
-                                    release={"script": name, "environment": environment}))
+            changed = copy.apply(tenant, overlay, org, name, actor, self.releasing.secrets.sealing(org, actor),
+                                 reason=reason, incident=incident,
+                                 release={"script": name, "environment": environment})
+            saved = [*copy.pending, *changed]
         position = self.store.save(*saved, deployment, *along)
         return MoveView(
             script=name,

@@ -12,21 +12,23 @@ from datetime import datetime
 from typing import Any
 
 from ledger.aggregates import Aggregates
-from ledger.config_copy import ConfigCopy, effective_changes, effective_values, plan_copy
+from ledger.config_copy import ConfigCopy, Values, effective_changes, effective_values, plan_copy
 from ledger.deployment import Deployment
 from ledger.errors import InvalidInputError
 from ledger.gates import env_references
 from ledger.names import check_environment, check_variable_name
 from ledger.retries import retried
 from ledger.script import Script
+from ledger.secrets import Reader, Secrets
 from ledger.variables import Overlay, TenantVariables
 
 
 class Releasing:
     """Plans and records configuration copied into an environment."""
 
-    def __init__(self, store: Aggregates) -> None:
+    def __init__(self, store: Aggregates, secrets: Secrets) -> None:
         self.store = store
+        self.secrets = secrets
 
     def references(self, script: Script, versions: list[int | None]) -> set[str]:
         """The ``{{ env.X }}`` names the content of these versions references."""
@@ -49,9 +51,10 @@ class Releasing:
         if source == target:
             raise InvalidInputError(f"--from and --to are both {source}: nothing to promote")
         wanted_keys = None if keys is None else {check_variable_name(k) for k in keys}
-        overlay_from = overlay.scope(source) if overlay else {}
-        overlay_keys = set(overlay_from) | set(overlay.scope(target) if overlay else {})
-        tenant_from = {k: v["value"] for k, v in (tenant.scope(source) if tenant else {}).items()}
+        reader = self.secrets.reader(org)
+        overlay_from = Values.of(reader, overlay, source)
+        overlay_keys = set(overlay_from.plain) | set(overlay.scope(target) if overlay else {})
+        tenant_from = Values.of(reader, tenant, source) if include_tenant else Values()
         tenant_keys: set[str] = set()
         if include_tenant:
             tenant_keys = self.references(script, list(versions))
@@ -59,7 +62,7 @@ class Releasing:
             overlay_keys &= wanted_keys
             tenant_keys &= wanted_keys
         return plan_copy(
-            environment=target, tenant=tenant, overlay=overlay,
+            environment=target, reader=reader, tenant=tenant, overlay=overlay,
             overlay_wanted=overlay_from, overlay_keys=overlay_keys,
             tenant_wanted=tenant_from, tenant_keys=tenant_keys,
         )
@@ -75,11 +78,12 @@ class Releasing:
         pointer = {"script": script.name, "environment": environment}
         old_tenant = self._as_of(TenantVariables, TenantVariables.create_id(org), since, until, pointer)
         old_overlay = self._as_of(Overlay, Overlay.create_id(org, script.name), since, until, pointer)
-        overlay_old = old_overlay.scope(environment) if old_overlay else {}
-        overlay_keys = set(overlay_old) | set(overlay.scope(environment) if overlay else {})
-        tenant_old = {k: v["value"] for k, v in (old_tenant.scope(environment) if old_tenant else {}).items()}
+        reader = self.secrets.reader(org)
+        overlay_old = Values.of(reader, old_overlay, environment)
+        overlay_keys = set(overlay_old.plain) | set(overlay.scope(environment) if overlay else {})
+        tenant_old = Values.of(reader, old_tenant, environment)
         return plan_copy(
-            environment=environment, tenant=tenant, overlay=overlay,
+            environment=environment, reader=reader, tenant=tenant, overlay=overlay,
             overlay_wanted=overlay_old, overlay_keys=overlay_keys,
             tenant_wanted=tenant_old, tenant_keys=self.references(script, [target]),
         )
@@ -113,11 +117,13 @@ class Releasing:
                     (self.store.deployment(org, name, source), self.store.deployment(org, name, target))]
         plan = self.plan_promotion(org, script, source, target, keys=keys, include_tenant=include_tenant,
                                    versions=versions, tenant=tenant, overlay=overlay)
-        before = effective_values(tenant, overlay)
-        changed = plan.apply(tenant, overlay, org, name, actor, reason=reason, incident=incident)
-        after = effective_values(changed[0] or tenant, changed[1] or overlay)
+        before = effective_values(tenant, overlay, self.secrets.reader(org))
+        sealing = self.secrets.sealing(org, actor)
+        changed = plan.apply(tenant, overlay, org, name, actor, sealing, reason=reason, incident=incident)
+        # Read under the ring the copy sealed with (a first ring is not saved yet).
+        after = effective_values(changed[0] or tenant, changed[1] or overlay, Reader(self.secrets, org, sealing.ring))
         # A dry run drops the unsaved aggregates: the log is unchanged.
-        position = self.store.save(*changed) if plan and not dry_run else None
+        position = self.store.save(*plan.pending, *changed) if plan and not dry_run else None
         return {
             "script": name, "from": source, "to": target, "changes": plan.changes,
             "position": position, "dry_run": dry_run,

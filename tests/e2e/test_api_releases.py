@@ -3,8 +3,12 @@ production needing the deployer role) and ``with_config_from`` on promote."""
 
 from __future__ import annotations
 
+import subprocess
+from types import SimpleNamespace
+
 from tests.e2e.test_api_flow import publish
 from tests.e2e.test_api_server import LiveServer, assert_problem, org, server  # noqa: F401
+from tests.e2e.test_secrets_at_rest import stored_bytes
 
 
 def test_config_promote_over_http_needs_deployer_for_production_and_plans_without_writing(
@@ -45,3 +49,45 @@ def test_promote_with_config_from_and_the_release_route(server: LiveServer, org:
     assert body["version"] == 1 and len(body["config_sha256"]) == 64 and body["variables"]["MODEL"]["value"] == "large"
     staging = editor.get("/v1/scripts/svc/environments/staging/release").json()
     assert staging["config_sha256"] == body["config_sha256"] and staging["release"] == body["release"]
+
+
+def test_secrets_are_copied_over_http_resealed_for_the_target_and_never_stored_in_plaintext(
+    server: LiveServer, org: str
+) -> None:
+    editor, deployer, admin = (server.client(org, role) for role in ("editor", "deployer", "admin"))
+    key, password, old = (f"{prefix}-{org}" for prefix in ("sk-http-stag", "pw-http-stag", "sk-http-prod"))
+    assert editor.post("/v1/scripts", json={"name": "svc"}).status_code == 201
+    publish(editor, "svc", {"steps": ["{{ env.API_KEY }}", "{{ env.DB_PASSWORD }}"]})
+    assert editor.put("/v1/env/DB_PASSWORD", json={"value": password, "secret": True, "environment": "staging"},
+                      ).status_code == 200
+    assert editor.patch("/v1/scripts/svc/env", json={"environment": "staging", "set": {"API_KEY": key}}).status_code == 200
+    assert deployer.patch("/v1/scripts/svc/env", json={"environment": "production", "set": {"API_KEY": old}}
+                          ).status_code == 200
+    assert editor.post("/v1/scripts/svc/environments/staging/promote", json={"version": 1}).status_code == 200
+
+    plan = deployer.post("/v1/scripts/svc/config/promote",
+                         json={"from": "staging", "to": "production", "include_tenant": True, "dry_run": True})
+    done = deployer.post("/v1/scripts/svc/config/promote",
+                         json={"from": "staging", "to": "production", "include_tenant": True})
+    moved = deployer.post("/v1/scripts/svc/environments/production/promote", json={"version": 1})
+
+    assert done.status_code == 200, done.text
+    assert moved.status_code == 200, moved.text
+    changes = {c["key"]: (c["op"], c["secret"], c["from_fingerprint"] is not None) for c in done.json()["changes"]}
+    assert changes == {"API_KEY": ("change", True, True), "DB_PASSWORD": ("add", True, False)}
+    assert done.json()["changes"] == plan.json()["changes"]
+    production = admin.get("/v1/scripts/svc/config", params={"environment": "production", "reveal": "true"}).json()
+    staging = admin.get("/v1/scripts/svc/config", params={"environment": "staging", "reveal": "true"}).json()
+    assert {k: v["value"] for k, v in production["variables"].items()} == {"API_KEY": key, "DB_PASSWORD": password}
+    same = ("value", "fingerprint", "secret")
+    assert [[v[f] for f in same] for v in production["variables"].values()] == [
+        [v[f] for f in same] for v in staging["variables"].values()]
+    for secret in (key, password, old):
+        assert secret not in plan.text + done.text + moved.text
+    settings = server.settings
+    if settings.database_url is None:
+        db = settings.home / "ledger.db"
+        found = subprocess.run(["grep", "-a", "-c", "-e", key, "-e", password, str(db)], capture_output=True, text=True)
+        assert found.stdout.strip() == "0", found.stdout
+    stored = stored_bytes(SimpleNamespace(home=settings.home, database_url=settings.database_url))
+    assert [name for name, data in stored for s in (key, password, old) if s.encode() in data] == []
