@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
+from api.client_transport import Transport
 from api.client_wire import seg, to_view
 from ledger.access import IssuedTokenView, TokenView
 
@@ -13,12 +14,8 @@ from ledger.access import IssuedTokenView, TokenView
 AUDIT_PAGE = 1000
 
 
-class AccessClient:
-    """Mixed into ``LedgerClient`` (which provides ``_request``, ``_get`` and ``_send``)."""
-
-    _request: Any
-    _get: Any
-    _send: Any
+class AccessClient(Transport):
+    """These methods of ``LedgerClient``, over the shared :class:`Transport`."""
 
     def issue_token(self, *, org: str, name: str, role: str, actor: str) -> IssuedTokenView:
         body = {"name": name, "role": role}

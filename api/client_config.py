@@ -6,16 +6,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from api.client_transport import Transport
 from api.client_wire import seg, to_view
 from ledger.views import ConfigView, ImportView, OverlayView, VariableView
 
 
-class ConfigClient:
-    """Mixed into ``LedgerClient`` (which provides ``_request``, ``_get`` and ``_send``)."""
-
-    _request: Any
-    _get: Any
-    _send: Any
+class ConfigClient(Transport):
+    """These methods of ``LedgerClient``, over the shared :class:`Transport`."""
 
     def promote_config(self, *, org: str, name: str, source: str, target: str, actor: str,
                        keys: list[str] | None = None, include_tenant: bool = False,

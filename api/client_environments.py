@@ -7,18 +7,15 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from api.client_transport import Transport
 from api.client_wire import seg, to_view
 from ledger.approvals import RequestView
 from ledger.unset import UNSET
 from ledger.views import MoveView
 
 
-class EnvironmentsClient:
-    """Mixed into ``LedgerClient`` (which provides ``_request``, ``_get`` and ``_send``)."""
-
-    _request: Any
-    _get: Any
-    _send: Any
+class EnvironmentsClient(Transport):
+    """These methods of ``LedgerClient``, over the shared :class:`Transport`."""
 
     def pointers(self, *, org: str, name: str) -> dict[str, int | None]:
         return self._get(f"/v1/scripts/{seg(name)}/environments", org)["environments"]  # type: ignore[no-any-return]

@@ -5,21 +5,14 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
-from urllib.parse import quote
 
+from api.client_transport import Transport
+from api.client_wire import seg
 from api.output import to_json
 
 
-def _seg(value: str) -> str:
-    return quote(value, safe="")
-
-
-class IncidentsClient:
-    """Mixed into ``LedgerClient`` (which provides ``_request``, ``_get`` and ``_send``)."""
-
-    _request: Any
-    _get: Any
-    _send: Any
+class IncidentsClient(Transport):
+    """These methods of ``LedgerClient``, over the shared :class:`Transport`."""
 
     def open_incident(self, *, org: str, incident: str, title: str, actor: str,
                       started: datetime | None = None, environment: str = "production",
@@ -30,11 +23,11 @@ class IncidentsClient:
 
     def close_incident(self, *, org: str, incident: str, actor: str,
                        resolution: str | None = None) -> dict[str, Any]:
-        return self._send("POST", f"/v1/incidents/{_seg(incident)}/close", org,  # type: ignore[no-any-return]
+        return self._send("POST", f"/v1/incidents/{seg(incident)}/close", org,  # type: ignore[no-any-return]
                           {"resolution": resolution})
 
     def get_incident(self, *, org: str, incident: str) -> dict[str, Any]:
-        return self._get(f"/v1/incidents/{_seg(incident)}", org)  # type: ignore[no-any-return]
+        return self._get(f"/v1/incidents/{seg(incident)}", org)  # type: ignore[no-any-return]
 
     def log_summary(self, *, org: str, name: str, environment: str, since: datetime | None,
                     until: datetime | None, bucket: str | None) -> dict[str, Any]:
@@ -49,7 +42,7 @@ class IncidentsClient:
         return response.text  # type: ignore[no-any-return]
 
     def incident_timeline(self, *, org: str, incident: str, fmt: str, **params: Any) -> str:
-        return self._report(f"/v1/incidents/{_seg(incident)}/timeline", org, fmt, params)
+        return self._report(f"/v1/incidents/{seg(incident)}/timeline", org, fmt, params)
 
     def environment_timeline(self, *, org: str, fmt: str, **params: Any) -> str:
         return self._report("/v1/timeline", org, fmt, params)

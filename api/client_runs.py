@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import quote
+
+from api.client_transport import Transport
+from api.client_wire import seg
 
 #: Seconds the client waits beyond a run's own timeout for the server to answer.
 RUN_GRACE = 30.0
-
-
-def _seg(value: str) -> str:
-    return quote(value, safe="")
 
 
 class RemoteArchive:
@@ -20,15 +18,11 @@ class RemoteArchive:
         self.client = client
 
     def get(self, digest: str) -> bytes:
-        return self.client._request("GET", f"/v1/archive/{_seg(digest)}", self.client.default_org).content  # type: ignore[no-any-return]
+        return self.client._request("GET", f"/v1/archive/{seg(digest)}", self.client.default_org).content  # type: ignore[no-any-return]
 
 
-class RunsClient:
-    """Mixed into ``LedgerClient`` (which provides ``_request``, ``_get`` and ``_send``)."""
-
-    _request: Any
-    _get: Any
-    _send: Any
+class RunsClient(Transport):
+    """These methods of ``LedgerClient``, over the shared :class:`Transport`."""
     #: The organization of commands that name none (``archive get``, ``projections status``).
     default_org: str = "default"
 
@@ -41,7 +35,7 @@ class RunsClient:
             with_env: bool = False, timeout: float = 300.0) -> dict[str, Any]:
         """As ``Ledger.run``: the run record, with ``output_bytes`` (fetched from the archive)."""
         body = {"version": version, "input": input, "env": with_env, "timeout": timeout}
-        path = f"/v1/scripts/{_seg(name)}/environments/{_seg(environment)}/runs"
+        path = f"/v1/scripts/{seg(name)}/environments/{seg(environment)}/runs"
         outcome: dict[str, Any] = self._request("POST", path, org, json_body=body,
                                                 timeout=timeout + RUN_GRACE).json()
         outcome.pop("output", None)
@@ -50,10 +44,10 @@ class RunsClient:
         return outcome
 
     def runs(self, *, org: str, name: str) -> list[dict[str, Any]]:
-        return self._get(f"/v1/scripts/{_seg(name)}/runs", org)  # type: ignore[no-any-return]
+        return self._get(f"/v1/scripts/{seg(name)}/runs", org)  # type: ignore[no-any-return]
 
     def get_run(self, *, org: str, run_id: str) -> dict[str, Any]:
-        return self._get(f"/v1/runs/{_seg(run_id)}", org)  # type: ignore[no-any-return]
+        return self._get(f"/v1/runs/{seg(run_id)}", org)  # type: ignore[no-any-return]
 
     def get_policy(self, *, org: str) -> dict[str, Any]:
         return self._get("/v1/policy", org)  # type: ignore[no-any-return]

@@ -6,17 +6,14 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
+from api.client_transport import Transport
 from api.client_wire import seg, to_view
 from ledger.content import Content
 from ledger.views import DraftView, ScriptView, VersionView
 
 
-class ScriptsClient:
-    """Mixed into ``LedgerClient`` (which provides ``_request``, ``_get`` and ``_send``)."""
-
-    _request: Any
-    _get: Any
-    _send: Any
+class ScriptsClient(Transport):
+    """These methods of ``LedgerClient``, over the shared :class:`Transport`."""
 
     def create_script(self, *, org: str, name: str, actor: str, description: str = "",
                       tags: Iterable[str] = ()) -> ScriptView:
