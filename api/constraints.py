@@ -90,6 +90,9 @@ BODIES: dict[str, dict[str, Any]] = {
                       {"required": ["delete"], "properties": {"delete": {"minItems": 1}}}],
             "description": "Set or delete at least one key."}
     for model in ("OverlayUpdate", "ScriptumEnvUpdate")
+} | {
+    "LogBatch": {"oneOf": [{"required": ["records"]}, {"required": ["lines"]}],
+                 "description": "Records, or the JSON Lines text of a file: one of them."},
 }
 #: Shown on ``until`` wherever ``since`` is a parameter too (JSON Schema cannot compare two
 #: parameters; the server refuses a window that ends before it starts with 422).

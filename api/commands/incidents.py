@@ -99,9 +99,12 @@ def logs_import(
     """
     inv = invocation(org)
     lines, source = _lines(file)
-    from projections.logs import Logs  # (read-model modules load only when used)
-    summary = Logs(_read_models(inv)).import_lines(org=inv.org, lines=lines, source=source)
-    result = inv.ledger.record_log_import(org=inv.org, actor=inv.actor, summary=summary)
+    if inv.remote:  # the file is read here (the same refusals), sent in one request
+        result = inv.ledger.import_logs(org=inv.org, lines="".join(lines), source=source)
+    else:
+        from projections.logs import Logs  # (read-model modules load only when used)
+        summary = Logs(read_models(inv)).import_lines(org=inv.org, lines=lines, source=source)
+        result = inv.ledger.record_log_import(org=inv.org, actor=inv.actor, summary=summary)
     skipped = f" ({result['duplicates']} already imported, skipped)" if result["duplicates"] else ""
     plural = "" if result["imported"] == 1 else "s"
     emit(result, output, message=f"Imported {result['imported']} log record{plural} from {source}{skipped}.")

@@ -6,11 +6,12 @@ config fingerprint in effect for its script and environment at its timestamp.
 
 from __future__ import annotations
 
+import io
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from api.dependencies import CommandsDep, EditorDep, ProjectionsDep, ServicesDep, ViewerDep
 from api.output import plain
@@ -26,12 +27,27 @@ InstantQuery = Annotated[str | None, Query(description="ISO 8601 with an offset.
 
 
 class LogBatch(Request):
+    """Records, or the JSON Lines text of a file (as ``revledger logs import FILE`` sends it)."""
+
     records: list[Any] = Field(
-        max_length=100_000,
+        default_factory=list, max_length=100_000,
         description="Log records: each an object with timestamp (with offset), script, environment, "
         "and status or level; optional duration_ms, run_id, message. The first malformed one "
         "rejects the whole batch (422, with its 1-based `line`).",
     )
+    lines: str = Field(
+        default="",
+        description="Instead of records: JSON Lines text, one record a line (blank lines skipped). "
+        "A malformed line is named by its number in the text (422, `line`).",
+    )
+    source: str = Field(default="request", min_length=1, max_length=300,
+                        description="Names the batch in messages and the audit (the CLI sends the file's name).")
+
+    @model_validator(mode="after")
+    def _records_or_lines(self) -> LogBatch:
+        if len({"records", "lines"} & self.model_fields_set) != 1:
+            raise ValueError("give records or lines (one of them)")
+        return self
 
 
 class LogImportPublic(Public):
@@ -62,7 +78,12 @@ class LogSummaryPublic(Row):
 async def import_logs(body: LogBatch, caller: EditorDep, services: ServicesDep, commands: CommandsDep) -> Any:
     def work() -> dict[str, Any]:
         services.catch_up()  # annotate against every change recorded so far
-        summary = Logs(services.projections()).import_records(org=caller.org, records=body.records)
+        logs = Logs(services.projections())
+        if "lines" in body.model_fields_set:  # split as a file is read (\n, \r\n or \r), not at U+2028
+            lines = io.StringIO(body.lines, newline=None)
+            summary = logs.import_lines(org=caller.org, lines=lines, source=body.source)
+        else:
+            summary = logs.import_records(org=caller.org, records=body.records, source=body.source)
         return services.ledger.record_log_import(org=caller.org, actor=caller.actor, summary=summary)
 
     return await commands.run(work, LogImportPublic)

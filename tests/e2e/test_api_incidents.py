@@ -110,6 +110,22 @@ def test_a_malformed_batch_is_a_422_problem_naming_the_record_and_nothing_is_imp
     assert api.ok("GET", "/v1/logs/summary", params={"script": "svc"}, role="viewer").json()["count"] == before
 
 
+def test_a_batch_may_be_json_lines_text_named_by_its_source_and_numbered_as_lines(
+    api: Api, incident: dict[str, Any]
+) -> None:
+    editor = api.as_("editor")
+    good = json.dumps({"timestamp": now(), "script": "svc", "environment": "staging", "status": "ok"})
+    spaced = json.dumps({"timestamp": now(), "script": "svc", "environment": "staging", "status": "ok",
+                         "message": "a\u2028b"}, ensure_ascii=False)
+    body = editor.post("/v1/logs", json={"lines": f"{good}\r\n\n{spaced}\n", "source": "a.jsonl"})
+    assert body.status_code == 200, body.text  # \u2028 inside a record does not split it
+    assert (body.json()["source"], body.json()["imported"]) == ("a.jsonl", 2)
+    refused = assert_problem(editor.post("/v1/logs", json={"lines": f"{good}\n\nnot json\n", "source": "b.jsonl"}), 422)
+    assert refused["line"] == 3 and refused["detail"].startswith("b.jsonl: line 3: not valid JSON")
+    for both_or_neither in ({"records": [], "lines": ""}, {"source": "c.jsonl"}):
+        assert_problem(editor.post("/v1/logs", json=both_or_neither), 422)
+
+
 def test_the_log_summary_has_the_stable_shape(api: Api, incident: dict[str, Any]) -> None:
     summary = api.ok("GET", "/v1/logs/summary", params={"script": "svc", "bucket": "5m"}, role="viewer").json()
     assert [(v["version"], v["count"], v["errors"]) for v in summary["by_version"]] == [(1, 40, 0), (2, 20, 15)]

@@ -24,7 +24,7 @@ from api.settings import Settings
 NOT_SERVED_YET = {op.name for op in operations() if not op.served}
 
 #: Commands whose remote path (the client method behind their operation) is not written yet.
-NOT_REMOTE_YET = {"logs import"}
+NOT_REMOTE_YET: set[str] = set()
 
 #: Declared commands the CLI does not have yet.
 NOT_A_COMMAND_YET: set[str] = set()
