@@ -123,6 +123,9 @@ def alternating_post_lua(path: str, body_template: str) -> str:
         "local n = 0\n"
         "request = function()\n  n = n + 1\n"
         f"  local body = string.format('{body_template}', 1 + n % 2)\n"
-        f"  return wrk.format('POST', '{path}', {{['Content-Type']='application/json'}}, body)\n"
+        # wrk.format replaces wrk.headers (the -H flags: the token) when given a table: merge.
+        "  local headers = {}\n  for name, value in pairs(wrk.headers) do headers[name] = value end\n"
+        "  headers['Content-Type'] = 'application/json'\n"
+        f"  return wrk.format('POST', '{path}', headers, body)\n"
         "end\n"
     )
