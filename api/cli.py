@@ -11,11 +11,9 @@ import sys
 import warnings
 from typing import Any
 
-import click
 import typer
 from typer.core import TyperGroup
 
-from api.errors import row_of
 from ledger.errors import LedgerError
 from ledger.times import FutureInstantWarning
 
@@ -32,7 +30,7 @@ class LedgerGroup(TyperGroup):
         return main_one_line(super().main, argv, prog_name=prog_name, complete_var=complete_var,
                              standalone_mode=standalone_mode, **extra)
 
-    def invoke(self, ctx: click.Context) -> Any:
+    def invoke(self, ctx: typer.Context) -> Any:
         args = [*getattr(ctx, "protected_args", []), *ctx.args]
         try:
             with warnings.catch_warnings():
@@ -41,18 +39,20 @@ class LedgerGroup(TyperGroup):
                 warnings.showwarning = _warning_line
                 return super().invoke(ctx)
         except LedgerError as error:
+            from api.errors import row_of
+
             exit_code = row_of(error).exit_code
             if error.extra() and _wants_json(args):
                 # Errors with structured detail (failing gates…) stay one line, as JSON.
                 body = {"error": error.message, "exit_code": exit_code, **error.extra()}
-                click.echo(json.dumps(body, separators=(",", ":")), err=True)
+                typer.echo(json.dumps(body, separators=(",", ":")), err=True)
             else:
-                click.echo(f"error: {error.message}", err=True)
+                typer.echo(f"error: {error.message}", err=True)
             ctx.exit(exit_code)
 
 
 def _warning_line(message: Warning | str, *_args: Any, **_kwargs: Any) -> None:
-    click.echo(f"warning: {message}", err=True)
+    typer.echo(f"warning: {message}", err=True)
 
 
 def _wants_json(args: list[str]) -> bool:
