@@ -133,3 +133,36 @@ def test_rollback_with_config_restores_exactly_the_configuration_of_the_earlier_
     assert after["set_by"]["kind"] == "rollback" and after["set_by"]["incident"] == "INC-9"
     overlays = cli.json("audit", "--kind", "overlay", "--incident", "INC-9")
     assert len(overlays) == 1 and overlays[0]["reason"] == "bad model"
+
+
+def test_rollback_with_config_restores_referenced_tenant_env_keys_and_leaves_the_rest(cli) -> None:
+    """The issue's scope: overlay[ENV] and the tenant[ENV] keys version N references. The base
+    scopes are shared by every environment and tenant[ENV] keys N does not reference belong to
+    other scripts: both stay as they are (and then the release's fingerprint differs)."""
+    script_using(cli, "svc", "REGION", "QUEUE")
+    cli.ok("draft", "save", "svc", "-f", cli.write("v2.json", '{"steps": [2]}'))
+    cli.ok("draft", "publish", "svc")
+    cli.ok("env", "set", "REGION", "eu", "-e", "production")
+    cli.ok("env", "set", "OTHER", "a", "-e", "production")  # not referenced by svc
+    cli.ok("env", "set", "SHARED", "1", "--base")
+    cli.ok("env", "set", "REGION", "eu", "-e", "staging")
+    cli.ok("env", "set", "QUEUE", "q1", "-e", "staging")
+    cli.ship("svc", 1, "--override-gates", "--reason", "QUEUE comes later")
+    earlier = cli.json("release", "show", "svc", "-e", "production")
+    cli.ship("svc", 2)
+    cli.ok("env", "set", "REGION", "us", "-e", "production")  # while version 2 runs
+    cli.ok("env", "set", "QUEUE", "q2", "-e", "production")  # referenced, absent back then
+    cli.ok("env", "set", "OTHER", "b", "-e", "production")
+    cli.ok("env", "set", "SHARED", "2", "--base")
+
+    rolled = cli.json("version", "rollback", "svc", "--to", "1", "--with-config")
+
+    assert {(c["key"], c["op"], c["layer"]) for c in rolled["config_changes"]} == {
+        ("REGION", "change", "tenant[production]"), ("QUEUE", "remove", "tenant[production]")}
+    assert cli.json("env", "get", "REGION", "-e", "production")["value"] == "eu"
+    assert cli.fails("env", "get", "QUEUE", "-e", "production")
+    assert cli.json("env", "get", "OTHER", "-e", "production")["value"] == "b"
+    assert cli.json("env", "get", "SHARED", "--base")["value"] == "2"
+    after = cli.json("release", "show", "svc", "-e", "production")
+    assert after["version"] == 1 and after["config_sha256"] != earlier["config_sha256"]
+    assert {k: v["value"] for k, v in after["variables"].items()} == {"REGION": "eu", "OTHER": "b", "SHARED": "2"}
