@@ -30,6 +30,40 @@ def with_releases(view: ReleasesView, rows: list[dict[str, Any]]) -> list[dict[s
     return rows
 
 
+CONFIG_KINDS = ("env", "overlay")
+
+
+def config_entries(view: ReleasesView, org: str, script: str, environment: str | None) -> list[dict[str, Any]]:
+    """History entries (``kind: config``) for the releases a configuration change started: the
+    same version, a new ``config_sha256``, and the release it replaced."""
+    return [{
+        "kind": "config", "time": row["time"], "actor": row["actor"], "version": row["version"],
+        "environment": row["environment"], "previous_version": row["version"], "reason": row["reason"],
+        "incident": row["incident"], "position": row["start_position"], "label": None, "note": None,
+        "forced": False, "override": False, "overridden_gates": [], "quarantined": None,
+        **release_fields(row),
+        "previous_release": row["previous_release"], "previous_config_sha256": row["previous_config_sha256"],
+    } for row in view.config_releases(org, script, environment)]
+
+
+def with_config_releases(view: ReleasesView, rows: list[dict[str, Any]], environment: str | None,
+                         scripts: set[str] | None = None) -> list[dict[str, Any]]:
+    """Configuration entries (env, overlay) with ``releases``: the configuration-only releases
+    each one started (in ``environment`` and ``scripts`` when given; ``[]`` when none)."""
+    positions = [row["position"] for row in rows if row.get("kind") in CONFIG_KINDS]
+    started = view.config_started_at(positions) if positions else {}
+    for row in rows:
+        if row.get("kind") in CONFIG_KINDS:
+            row["releases"] = [
+                {"script": r["script"], "environment": r["environment"], "version": r["version"],
+                 **release_fields(r)}
+                for r in started.get(row["position"], [])
+                if (environment is None or r["environment"] == environment)
+                and (scripts is None or r["script"] in scripts)
+            ]
+    return rows
+
+
 def release_show(
     projections: Any, *, org: str, name: str, environment: str, time: datetime | None = None
 ) -> dict[str, Any]:

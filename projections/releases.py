@@ -186,6 +186,32 @@ class ReleasesView(TrackedView):
                 found[row["start_position"]] = row
         return found
 
+    def config_releases(self, org: str, script: str, environment: str | None) -> list[dict[str, Any]]:
+        """The configuration-only releases of a script (in one environment or all), each with
+        the release it replaced (``previous_release``, ``previous_config_sha256``)."""
+        columns = ", ".join(f"r.{c.strip()}" for c in COLUMNS.split(","))
+        sql = (f"SELECT {columns}, p.release AS previous_release, p.config_sha256 AS previous_config_sha256"
+               " FROM releases r LEFT JOIN releases p ON p.org = r.org AND p.script = r.script"
+               " AND p.environment = r.environment AND p.end_position = r.start_position"
+               " WHERE r.org = ? AND r.script = ? AND r.kind = 'config'")
+        params: list[Any] = [org, script]
+        if environment is not None:
+            sql, params = sql + " AND r.environment = ?", [*params, environment]
+        return list(self.db.query(sql + " ORDER BY r.start_position", params))
+
+    def config_started_at(self, positions: list[int]) -> dict[int, list[dict[str, Any]]]:
+        """The configuration-only releases the events at these positions started, by position."""
+        found: dict[int, list[dict[str, Any]]] = {}
+        for i in range(0, len(positions), 500):
+            chunk = positions[i:i + 500]
+            marks = ", ".join("?" * len(chunk))
+            for row in self.db.query(
+                f"SELECT {COLUMNS} FROM releases WHERE start_position IN ({marks}) AND kind = 'config'"
+                " ORDER BY start_position, script, environment", chunk
+            ):
+                found.setdefault(row["start_position"], []).append(row)
+        return found
+
     def history(self, org: str, script: str, environment: str) -> list[dict[str, Any]]:
         return list(self.db.query(
             f"SELECT {COLUMNS} FROM releases WHERE org = ? AND script = ? AND environment = ?"

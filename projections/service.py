@@ -19,7 +19,7 @@ from ledger.approvals import check_state
 from projections.audit_trail import KINDS, AuditTrail, AuditView
 from projections.change_requests import ChangeRequests, ChangeRequestsView
 from projections.environment_pointers import EnvironmentPointers, PointersView
-from projections.release_answers import release_fields, release_show, with_releases
+from projections.release_answers import config_entries, release_fields, release_show, with_releases
 from projections.releases import Releases, ReleasesView
 from projections.revision_timestamps import RevisionTimestamps, RevisionTimestampsView
 from projections.runner import REBUILD_PAGE_SIZE, catch_up_all
@@ -186,7 +186,11 @@ class Projections:
                 "forced": bool(details.get("forced")), "override": row["override"],
                 "overridden_gates": row["gates"] or [], "quarantined": details.get("quarantined"),
             })
-        return with_releases(self.releases.view, entries)
+        entries = with_releases(self.releases.view, entries)
+        # Configuration changes that started a release of the script (same version, new config).
+        entries += config_entries(self.releases.view, org, name, environment)
+        entries.sort(key=lambda e: e["position"], reverse=True)
+        return entries
 
     def audit(
         self,

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from ledger.errors import InvalidInputError, NotFoundError
 from ledger.names import check_environment, check_org, check_script_name
 from ledger.times import utc_text
-from projections.release_answers import with_releases
+from projections.release_answers import with_config_releases, with_releases
 from projections.buckets import bucket_seconds, bucket_start, elapsed, format_duration, rate
 from projections.logs import Logs
 from projections.suspects import (
@@ -165,11 +165,12 @@ class Timelines:
         ]
         finished = {(r["details"] or {}).get("run_id") for r in rows
                     if r["kind"] == "run" and (r["details"] or {}).get("status") != "started"}
-        return with_releases(self.projections.releases.view, [
+        view = self.projections.releases.view
+        return with_config_releases(view, with_releases(view, [
             r for r in rows
             if not (r["kind"] == "run" and (r["details"] or {}).get("status") == "started"
                     and (r["details"] or {}).get("run_id") in finished)
-        ])
+        ]), environment, scripts)
 
     def _buckets(
         self, org: str, environment: str, since: str, until: str, scripts: set[str] | None, step: float
@@ -245,6 +246,8 @@ def _entry(row: dict[str, Any]) -> dict[str, Any]:
     }
     if "config_sha256" in row:  # a pointer move: the release it started
         entry.update(config_sha256=row["config_sha256"], release=row["release"])
+    if "releases" in row:  # a configuration change: the configuration-only releases it started
+        entry["releases"] = row["releases"]
     if row["kind"] == "run":
         entry.update(run_id=details.get("run_id"), status=details.get("status"),
                      duration_ms=details.get("duration_ms"), version=row["to_version"])

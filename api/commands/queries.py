@@ -152,7 +152,8 @@ def history(
     org: OrgOpt = None,
     output: OutputOpt = Output.table,
 ) -> None:
-    """Versions published and every pointer move of a script, newest first.
+    """Versions published, every pointer move of a script and every configuration change that
+    started a release of it (kind config: same version, new config_sha256), newest first.
 
     Example: revledger history invoice-parser --environment production
     """

@@ -91,3 +91,22 @@ def test_secrets_are_copied_over_http_resealed_for_the_target_and_never_stored_i
         assert found.stdout.strip() == "0", found.stdout
     stored = stored_bytes(SimpleNamespace(home=settings.home, database_url=settings.database_url))
     assert [name for name, data in stored for s in (key, password, old) if s.encode() in data] == []
+
+
+def test_history_over_http_lists_configuration_only_releases(server: LiveServer, org: str) -> None:
+    editor = server.client(org, "editor")
+    assert editor.post("/v1/scripts", json={"name": "svc"}).status_code == 201
+    publish(editor, "svc", {"steps": ["{{ env.MODEL }}"]})
+    assert editor.patch("/v1/scripts/svc/env", json={"environment": "staging", "set": {"MODEL": "a"}}).status_code == 200
+    assert editor.post("/v1/scripts/svc/environments/staging/promote", json={"version": 1}).status_code == 200
+    first = editor.get("/v1/scripts/svc/environments/staging/release").json()
+    assert editor.patch("/v1/scripts/svc/env", json={"environment": "staging", "set": {"MODEL": "b"}}).status_code == 200
+
+    history = editor.get("/v1/scripts/svc/history", params={"environment": "staging"})
+
+    assert history.status_code == 200, history.text
+    latest = history.json()[0]
+    now = editor.get("/v1/scripts/svc/environments/staging/release").json()
+    assert (latest["kind"], latest["version"], latest["previous_version"]) == ("config", 1, 1)
+    assert (latest["release"], latest["previous_release"]) == (now["release"], first["release"])
+    assert [e["kind"] for e in history.json()[1:]] == ["promote", "publish"]

@@ -106,3 +106,39 @@ def test_release_show_before_anything_ran_is_success_with_null_fields(cli) -> No
 
     assert answer["version"] is None and answer["config_sha256"] is None and answer["variables"] is None
     assert "ran no release of svc" in cli.ok("release", "show", "svc", "-e", "production").stdout
+
+
+def test_history_and_timeline_list_configuration_only_releases_with_no_version_change(cli) -> None:
+    start = now()
+    cli.ok("env", "set", "MODEL", "small")
+    shipped(cli)
+    first = cli.json("release", "show", "svc", "-e", "production")
+    cli.ok("overlay", "update", "svc", "--set", "MODEL=large", "-e", "production")
+    cli.ok("overlay", "update", "svc", "--set", "MODEL=tiny", "-e", "staging")
+    cli.ok("env", "set", "MODEL", "medium", "-e", "production")  # shadowed by the overlay: no release
+    changed = cli.json("release", "show", "svc", "-e", "production")
+
+    history = cli.json("history", "svc")
+    production = cli.json("history", "svc", "-e", "production")
+    timeline = cli.json("timeline", "-e", "production", "--since", start)
+
+    configs = [e for e in history if e["kind"] == "config"]
+    assert [(e["environment"], e["version"], e["previous_version"]) for e in configs] == [
+        ("staging", 1, 1), ("production", 1, 1)]  # newest first, like the rest
+    entry = next(e for e in production if e["kind"] == "config")
+    assert [e for e in production if e["kind"] == "config"] == [entry]
+    assert (entry["config_sha256"], entry["release"]) == (changed["config_sha256"], changed["release"])
+    assert (entry["previous_config_sha256"], entry["previous_release"]) == (
+        first["config_sha256"], first["release"])
+    assert entry["position"] == changed["set_by"]["position"] and entry["actor"] == "tester"
+    assert [e["position"] for e in history] == sorted((e["position"] for e in history), reverse=True)
+    overlays = [e for e in timeline["entries"] if e["kind"] == "overlay"]
+    assert [e["releases"] for e in overlays] == [[
+        {"script": "svc", "environment": "production", "version": 1,
+         "config_sha256": changed["config_sha256"], "release": changed["release"]}]]
+    # The tenant change is shadowed for svc but reaches `other`, which runs there too.
+    tenant = [e for e in timeline["entries"] if e["kind"] == "env" and e["position"] > entry["position"]]
+    assert [[(r["script"], r["config_sha256"]) for r in e["releases"]] for e in tenant] == [
+        [("other", sha({"MODEL": "medium"}))]]
+    table = cli.ok("history", "svc", "-e", "production").stdout
+    assert "config" in table
