@@ -4,8 +4,6 @@ Domain errors become one line on stderr and the exit code of their row in the er
 (``api/errors.py``): 1 error, 2 usage, 3 conflict, 4 refused by promotion gates.
 """
 
-from __future__ import annotations
-
 import json
 import sys
 import warnings

@@ -1,7 +1,5 @@
 """``revledger env``, ``overlay`` and ``config`` commands: tenant variables, overlays, effective config."""
 
-from __future__ import annotations
-
 from pathlib import Path
 from typing import Annotated
 

@@ -1,7 +1,5 @@
 """``revledger promote``: move one environment pointer (or plan it with ``--dry-run``)."""
 
-from __future__ import annotations
-
 from typing import Annotated, Any
 
 import typer

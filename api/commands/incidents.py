@@ -5,8 +5,6 @@ effect; timelines join them with the audit trail to name the suspect change and 
 recovery; the compliance report lists every change to an environment with its evidence.
 """
 
-from __future__ import annotations
-
 from collections.abc import Iterator
 from enum import Enum
 from pathlib import Path

@@ -4,8 +4,6 @@ Each query first catches the read models up with the log, so it never shows a st
 than the last command that returned.
 """
 
-from __future__ import annotations
-
 from collections.abc import Callable
 from typing import Annotated, Any
 

@@ -1,7 +1,5 @@
 """``revledger release show``: what ran in an environment at an instant, and with what."""
 
-from __future__ import annotations
-
 from typing import Annotated, Any
 
 import typer

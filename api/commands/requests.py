@@ -1,7 +1,5 @@
 """``revledger request …``: change requests waiting for two-person approvals."""
 
-from __future__ import annotations
-
 from typing import Annotated, Any
 
 import typer

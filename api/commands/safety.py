@@ -1,7 +1,5 @@
 """Safe promotion commands: ``diff``, ``policy``, ``run``, ``runs`` and ``archive``."""
 
-from __future__ import annotations
-
 import contextlib
 import json
 import signal

@@ -1,7 +1,5 @@
 """``revledger script``, ``draft`` and ``version`` commands."""
 
-from __future__ import annotations
-
 from pathlib import Path
 from typing import Annotated
 

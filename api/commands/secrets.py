@@ -1,7 +1,5 @@
 """Encryption keys of secret values: ``keys status``, ``keys rotate`` and ``org shred``."""
 
-from __future__ import annotations
-
 from typing import Annotated, Any
 
 import typer

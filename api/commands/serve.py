@@ -1,7 +1,5 @@
 """``revledger serve``: the HTTP API (and, with ``--grpc-port``, gRPC) on the local store."""
 
-from __future__ import annotations
-
 from pathlib import Path
 from typing import Annotated
 

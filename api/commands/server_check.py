@@ -1,7 +1,5 @@
 """``verify --server``: is the server's latest checkpoint an extension of the last one seen?"""
 
-from __future__ import annotations
-
 import json
 import os
 from pathlib import Path

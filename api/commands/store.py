@@ -4,8 +4,6 @@ Local only: these commands work on the store this machine is configured for and 
 remote mode (a server is never asked to create or copy its own database).
 """
 
-from __future__ import annotations
-
 from typing import Annotated, Any
 
 import typer

@@ -1,7 +1,5 @@
 """``revledger token``: issue, list and revoke API tokens."""
 
-from __future__ import annotations
-
 from typing import Annotated
 
 import typer

@@ -1,7 +1,5 @@
 """The verifiable log: ``keys create``, ``checkpoint``, ``export`` and ``verify``."""
 
-from __future__ import annotations
-
 from pathlib import Path
 from typing import Annotated, Any
 
