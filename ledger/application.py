@@ -4,24 +4,26 @@
 machinery (store, snapshots, the save hook) and composes one collaborator per resource,
 each over the same :class:`ledger.aggregates.Aggregates`:
 
-=================  ==============================  =========================================
-attribute          class                            holds
-=================  ==============================  =========================================
-``scripts``        :class:`ledger.scripts.Scripts`  scripts, drafts, versions
-``environments``   :class:`Environments`            environment pointers (promote, rollback)
-``releasing``      :class:`Releasing`               configuration promoted with versions
-``approvals``      :class:`Approvals`               change requests (promote, rollback when
-                                                    the policy asks for approvals)
-``safety``         :class:`ledger.safety.Safety`    policy, gates, diffs, dry-run plans
-``configuration``  :class:`Configuration`           tenant variables, overlays, resolution
-``access``         :class:`ledger.access.Access`    API tokens and who they stand for
-``secrets``        :class:`ledger.secrets.Secrets`  master key, key rings, sealing, opening
-``keys``           :class:`ledger.keys.Keys`        key status, rotation, shredding, reveals
-``runs``           :class:`ledger.runs.Runs`        pinned smoke runs and their archive
-``incidents``      :class:`Incidents`               incidents
-``log_imports``    :class:`LogImports`              log imports in the event log
-``responses``      :class:`Responses`               Idempotency-Key responses
-=================  ==============================  =========================================
+===================  ==============================  =========================================
+attribute            class                            holds
+===================  ==============================  =========================================
+``scripts``          :class:`ledger.scripts.Scripts`  scripts, drafts, versions
+``environments``     :class:`Environments`            environment pointers (promote, rollback)
+``releasing``        :class:`Releasing`               configuration promoted with versions
+``approvals``        :class:`Approvals`               change requests (promote, rollback when
+                                                      the policy asks for approvals)
+``config_requests``  :class:`ConfigRequests`          configuration writes, through a change
+                                                      request when the policy asks
+``safety``           :class:`ledger.safety.Safety`    policy, gates, diffs, dry-run plans
+``configuration``    :class:`Configuration`           tenant variables, overlays, resolution
+``access``           :class:`ledger.access.Access`    API tokens and who they stand for
+``secrets``          :class:`ledger.secrets.Secrets`  master key, key rings, sealing, opening
+``keys``             :class:`ledger.keys.Keys`        key status, rotation, shredding, reveals
+``runs``             :class:`ledger.runs.Runs`        pinned smoke runs and their archive
+``incidents``        :class:`Incidents`               incidents
+``log_imports``      :class:`LogImports`              log imports in the event log
+``responses``        :class:`Responses`               Idempotency-Key responses
+===================  ==============================  =========================================
 
 Callers keep calling ``ledger.promote(...)``: each public method is delegated explicitly to
 its collaborator below (:mod:`ledger.delegation`), so the table above is the whole map.
@@ -41,6 +43,7 @@ from ledger.aggregates import Aggregates
 from ledger.approvals import Approvals
 from ledger.archive import Archive
 from ledger.change_request import ChangeRequest
+from ledger.config_requests import ConfigRequests
 from ledger.configuration import Configuration
 from ledger.contents import ContentStore
 from ledger.delegation import delegate
@@ -99,8 +102,9 @@ class Ledger(Application[UUID]):
         self.safety = Safety(self.aggregates, self.secrets)
         self.releasing = Releasing(self.aggregates, self.secrets)
         self.environments = Environments(self.aggregates, self.safety, self.releasing)
-        self.approvals = Approvals(self.aggregates, self.safety, self.environments)
         self.configuration = Configuration(self.aggregates, self.secrets)
+        self.config_requests = ConfigRequests(self.aggregates, self.safety, self.configuration, self.secrets)
+        self.approvals = Approvals(self.aggregates, self.safety, self.environments, self.config_requests)
         self.access = Access(self.aggregates)
         self.runs = Runs(self.aggregates, self.configuration)
         self.keys = Keys(self.aggregates, self.secrets)
@@ -189,13 +193,13 @@ class Ledger(Application[UUID]):
     plan_rollback = delegate("safety", Safety.plan_rollback)
 
     # Configuration
-    set_variable = delegate("configuration", Configuration.set_variable)
+    set_variable = delegate("config_requests", ConfigRequests.set_variable)
     get_variable = delegate("configuration", Configuration.get_variable)
     list_variables = delegate("configuration", Configuration.list_variables)
-    delete_variable = delegate("configuration", Configuration.delete_variable)
-    import_variables = delegate("configuration", Configuration.import_variables)
+    delete_variable = delegate("config_requests", ConfigRequests.delete_variable)
+    import_variables = delegate("config_requests", ConfigRequests.import_variables)
     get_overlay = delegate("configuration", Configuration.get_overlay)
-    update_overlay = delegate("configuration", Configuration.update_overlay)
+    update_overlay = delegate("config_requests", ConfigRequests.update_overlay)
     resolve_config = delegate("configuration", Configuration.resolve_config)
 
     # Access

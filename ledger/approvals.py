@@ -1,7 +1,8 @@
 """Two-person approvals (:class:`Approvals`): covered changes become change requests.
 
 With ``approvals.<environment>`` above 0, ``promote`` and ``rollback`` into that environment
-record a :class:`ChangeRequest` instead of moving anything. ``approve_request`` records an
+record a :class:`ChangeRequest` instead of moving anything (configuration writes scoped to it
+do too: :mod:`ledger.config_requests`). ``approve_request`` records an
 approval; the last one applies the change in the same transaction as that approval, with
 the gates evaluated then. A plan that no longer holds (the pointer moved, a gate now fails)
 is not applied: the request records why. ``approvals.rollback_exempt`` lets a rollback to a
@@ -10,14 +11,13 @@ known-good version through at once, recorded as exempt.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
 from ledger.access import change_role
 from ledger.aggregates import Aggregates
-from ledger.change_request import STATES, ChangeRequest
+from ledger.change_request import CONFIG_OPERATIONS, STATES, ChangeRequest
+from ledger.config_requests import ConfigRequests
 from ledger.errors import ConflictError, InvalidInputError, LedgerError, NotFoundError
 from ledger.environments import Environments
 from ledger.names import check_environment, check_org
@@ -25,33 +25,10 @@ from ledger.policy_settings import duration_seconds
 from ledger.retries import RacedError, retried
 from ledger.safety import Safety
 from ledger.unset import UNSET
-from ledger.views import MoveView, View
+from ledger.request_view import RequestView, request_view
+from ledger.views import MoveView
 
-
-@dataclass(frozen=True)
-class RequestView(View):
-    """A change request: what was asked, by whom, who approved, and where it stands."""
-
-    id: str
-    environment: str
-    operation: str
-    script: str | None
-    command: dict[str, Any]
-    plan: dict[str, Any]
-    requester: str
-    required: int
-    role: str
-    state: str
-    approvals: list[dict[str, Any]] = field(default_factory=list)
-    approvers: list[str] = field(default_factory=list)
-    outcome: str | None = None
-    requested_at: datetime | None = None
-    expires_at: datetime | None = None
-    #: The move the last approval applied (as a MoveView's fields), if it did.
-    applied: dict[str, Any] | None = None
-    #: ``request show``: the plan as it would apply now (None once the request is closed).
-    plan_now: dict[str, Any] | None = None
-    position: int | None = None
+__all__ = ["Approvals", "RequestView"]
 
 
 def parse_request_id(text: str) -> UUID:
@@ -70,10 +47,12 @@ def check_state(state: str | None) -> str | None:
 class Approvals:
     """Promote and rollback through change requests when the policy asks for approvals."""
 
-    def __init__(self, store: Aggregates, safety: Safety, environments: Environments) -> None:
+    def __init__(self, store: Aggregates, safety: Safety, environments: Environments,
+                 config: ConfigRequests) -> None:
         self.store = store
         self.safety = safety
         self.environments = environments
+        self.config = config
 
     def required(self, org: str, environment: str) -> int:
         return int(self.safety.get_policy(org=org)[f"approvals.{environment}"])
@@ -151,10 +130,9 @@ class Approvals:
     def _open(self, org: str, environment: str, script: str, command: dict[str, Any],
               plan: dict[str, Any], requester: str, required: int, role: str) -> RequestView:
         expiry = duration_seconds(self.safety.get_policy(org=org)["approvals.expiry"])
-        request = ChangeRequest(
-            org=org, environment=environment, operation=command["operation"], script=script,
-            command=command, plan=plan, requester=requester, required=required, role=role,
-            expires_at=datetime.now(UTC) + timedelta(seconds=expiry),
+        request = ChangeRequest.open(
+            expires_in=expiry, org=org, environment=environment, operation=command["operation"],
+            script=script, command=command, plan=plan, requester=requester, required=required, role=role,
         )
         position = self.store.save(request)
         return self.view(request, position=position)
@@ -179,7 +157,11 @@ class Approvals:
             return self.view(request, position=self.store.save(request))
         request.applied()
         try:
-            move = self._apply(request)
+            if request.operation in CONFIG_OPERATIONS:
+                applied, position = self.config.apply(request)
+            else:
+                move = self._apply(request)
+                applied, position = move.to_dict(), move.position
         except RacedError:
             raise
         except LedgerError as error:  # the plan no longer holds: record the approval and why
@@ -187,7 +169,7 @@ class Approvals:
             request.approve(actor, role, reason)
             request.not_applied(why=error.message)
             return self.view(request, position=self.store.save(request))
-        return self.view(request, position=move.position, applied=move.to_dict())
+        return self.view(request, position=position, applied=applied)
 
     def _apply(self, request: ChangeRequest) -> MoveView:
         command = request.command
@@ -221,7 +203,9 @@ class Approvals:
         if request.state() == "open":
             command = request.command
             try:
-                if command["operation"] == "promote":
+                if command["operation"] in CONFIG_OPERATIONS:
+                    plan_now = self.config.plan_now(request)
+                elif command["operation"] == "promote":
                     plan_now = self.safety.plan_promotion(
                         org=org, name=command["name"], version=command["version"],
                         environment=command["environment"])
@@ -233,13 +217,4 @@ class Approvals:
                 plan_now = {"error": error.message}
         return self.view(request, plan_now=plan_now)
 
-    @staticmethod
-    def view(request: ChangeRequest, **extra: Any) -> RequestView:
-        return RequestView(
-            id=str(request.id), environment=request.environment, operation=request.operation,
-            script=request.script, command=request.command, plan=request.plan,
-            requester=request.requester, required=request.required, role=request.role,
-            state=request.state(), approvals=list(request.approvals),
-            approvers=request.approvers, outcome=request.outcome,
-            requested_at=request.created_on, expires_at=request.expires_at, **extra,
-        )
+    view = staticmethod(request_view)

@@ -1,18 +1,18 @@
 """The ChangeRequest aggregate: a covered change waiting for its approvals.
 
 With ``approvals.<environment>`` set, a promotion, rollback or production configuration write
-does not move anything: it records a request holding the exact command (a typed declaration,
-:mod:`ledger.change_commands`), its dry-run plan, the requester, the approvals it needs, the
-role an approver needs and an expiry. Approvals and the rejection are events on it; the last
-approval is saved together with the change it applies (one transaction), or with the reason
-the change no longer holds.
+does not move anything: it records a request holding the exact command, its dry-run plan, the
+requester, the approvals it needs, the role an approver needs and an expiry (a configuration
+write's secret values sealed for the request itself: :mod:`ledger.config_requests`). Approvals
+and the rejection are events on it; the last approval is saved together with the change it
+applies (one transaction), or with the reason the change no longer holds.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
-from uuid import uuid4
+from uuid import UUID, uuid4
 
 from eventsourcing.domain import Aggregate, event
 
@@ -21,6 +21,9 @@ from ledger.errors import RefusedError
 from ledger.tokens import ROLES
 
 STATES = ("open", "approved", "applied", "rejected", "expired")
+#: The configuration writes a request may hold (:mod:`ledger.config_requests`); the others are
+#: ``promote`` and ``rollback``.
+CONFIG_OPERATIONS = ("env.set", "env.delete", "env.import", "overlay.update")
 
 
 class ChangeRequest(Aggregate):
@@ -34,6 +37,14 @@ class ChangeRequest(Aggregate):
     @staticmethod
     def create_id() -> Any:
         return uuid4()
+
+    @classmethod
+    def open(cls, *, request_id: UUID | None = None, expires_in: float, **fields: Any) -> ChangeRequest:
+        """A new request expiring in ``expires_in`` seconds; ``request_id`` when the id had to be
+        known before (to seal the request's secret values for it)."""
+        expires_at = datetime.now(UTC) + timedelta(seconds=expires_in)
+        return cls._create(cls.Requested, id=request_id or uuid4(),  # type: ignore[attr-defined]
+                           expires_at=expires_at, **fields)
 
     @event("Requested", topic="revledger:ChangeRequest.Requested")
     def __init__(

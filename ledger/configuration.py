@@ -6,6 +6,9 @@ import dataclasses
 
 from dataclasses import replace
 from datetime import datetime
+from typing import Any
+
+from eventsourcing.domain import Aggregate
 
 from ledger.aggregates import Aggregates
 from ledger.retries import retried
@@ -88,14 +91,16 @@ class Configuration:
     def _set_values(
         self, tenant: TenantVariables, environment: str | None, values: dict[str, str],
         secret_keys: list[str], actor: str, source: str | None = None,
+        along: tuple[Aggregate, ...] = (), **why: Any,
     ) -> int | None:
-        """One event setting ``values``, the secret ones sealed; saved with any new key."""
+        """One event setting ``values``, the secret ones sealed; saved with any new key (and
+        ``along``: the change request whose last approval this is, in the same transaction)."""
         sealing = self.secrets.sealing(tenant.org, actor)
         encrypt = {k for k in values if k in secret_keys or looks_secret(k)}
         stored, fingerprints = sealing.seal(tenant.id, environment, values, encrypt, tenant.version + 1)
         tenant.set_values(environment, stored, secret_keys, actor=actor, source=source,
-                          fingerprints=fingerprints)
-        return self.store.save(*sealing.pending, tenant)
+                          fingerprints=fingerprints, **why)
+        return self.store.save(*sealing.pending, tenant, *along)
 
     def effective_values(self, *, org: str, name: str, environment: str) -> dict[str, ResolvedVariable]:
         """The effective config with real values (for a run, or a release's digest); a
@@ -117,13 +122,17 @@ class Configuration:
         actor: str,
         environment: str | None = None,
         secret: bool = False,
+        along: tuple[Aggregate, ...] = (),
+        **why: Any,
     ) -> VariableView:
+        """``along`` and ``why`` (``approval``): as :meth:`_set_values` and the event take them."""
         check_scope(environment)
         check_variable_name(key)
         tenant = self.store.tenant(org) or TenantVariables(org=org)
         # Once a key is secret it stays secret: a later plain `set` must not expose it.
         is_secret = secret or tenant.is_marked_secret(key)
-        self._set_values(tenant, environment, {key: value}, [key] if is_secret else [], actor)
+        self._set_values(tenant, environment, {key: value}, [key] if is_secret else [], actor,
+                         along=along, **why)
         return self._variable_view(tenant, key, environment, reveal=False)
 
     def get_variable(
@@ -151,13 +160,14 @@ class Configuration:
 
     @retried
     def delete_variable(
-        self, *, org: str, key: str, actor: str, environment: str | None = None
+        self, *, org: str, key: str, actor: str, environment: str | None = None,
+        along: tuple[Aggregate, ...] = (), **why: Any,
     ) -> VariableView:
         view = self.get_variable(org=org, key=key, environment=environment)
         tenant = self.store.tenant(org)
         assert tenant is not None
-        tenant.delete_keys(environment, [key], actor=actor)
-        self.store.save(tenant)
+        tenant.delete_keys(environment, [key], actor=actor, **why)
+        self.store.save(tenant, *along)
         return view
 
     @retried
@@ -177,6 +187,14 @@ class Configuration:
         check_scope(environment)
         values = parse_dotenv(text, source=source)
         check_import_scope(source, environment, base)
+        return self.import_values(org=org, values=values, actor=actor, environment=environment,
+                                  source=source)
+
+    def import_values(
+        self, *, org: str, values: dict[str, str], actor: str, environment: str | None,
+        source: str, along: tuple[Aggregate, ...] = (), **why: Any,
+    ) -> ImportView:
+        """:meth:`import_variables` once the file is parsed (a change request applies this)."""
         tenant = self.store.tenant(org) or TenantVariables(org=org)
         current = tenant.scope(environment)
         reader = self.secrets.reader(org)
@@ -193,7 +211,7 @@ class Configuration:
         position = None
         if added or changed:
             secrets = [k for k in values if tenant.is_marked_secret(k)]
-            position = self._set_values(tenant, environment, values, secrets, actor, source)
+            position = self._set_values(tenant, environment, values, secrets, actor, source, along, **why)
         return ImportView(
             environment=environment,
             added=len(added),
@@ -255,6 +273,8 @@ class Configuration:
         set_: dict[str, str] | None = None,
         delete: list[str] | None = None,
         environment: str | None = None,
+        along: tuple[Aggregate, ...] = (),
+        **why: Any,
     ) -> OverlayView:
         check_scope(environment)
         set_ = dict(set_ or {})
@@ -279,8 +299,8 @@ class Configuration:
             encrypt = {k for k in set_ if looks_secret(k) or (tenant and tenant.is_marked_secret(k))}
             sealing = self.secrets.sealing(org, actor)
             stored, fingerprints = sealing.seal(overlay.id, environment, set_, encrypt, overlay.version + 1)
-            overlay.update(environment, stored, delete, actor=actor, fingerprints=fingerprints)
-            position = self.store.save(*sealing.pending, overlay)
+            overlay.update(environment, stored, delete, actor=actor, fingerprints=fingerprints, **why)
+            position = self.store.save(*sealing.pending, overlay, *along)
         view = self._overlay_view(
             org, name, environment, False, sorted(set_), sorted(delete), position
         )

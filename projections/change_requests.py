@@ -14,6 +14,7 @@ from eventsourcing.persistence import Tracking
 from eventsourcing.projection import Projection
 
 from ledger.change_request import ChangeRequest
+from ledger.request_view import masked
 from ledger.times import utc_text
 from projections.view import TrackedView
 
@@ -38,7 +39,7 @@ class ChangeRequestsView(TrackedView):
             " role, decided, approvals, command, requested_at, expires_at, position)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'open', '[]', ?, ?, ?, ?)",
             [str(e.originator_id), e.org, e.environment, e.operation, e.script, e.requester,
-             e.required, e.role, json.dumps(e.command), utc_text(e.timestamp),
+             e.required, e.role, json.dumps(masked(e.command)), utc_text(e.timestamp),
              utc_text(e.expires_at), position],
         )
 

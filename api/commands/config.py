@@ -6,6 +6,7 @@ from typing import Annotated
 import typer
 
 from api.commands.common import ActorOpt, BaseOpt, EnvironmentOpt, OrgOpt, OutputOpt, emit, invocation, scope
+from api.commands.environments import requested
 from api.output import Output
 from ledger.content import decode_text
 from ledger.errors import InvalidInputError
@@ -31,6 +32,8 @@ def env_set(
 ) -> None:
     """Set a tenant variable.
 
+    With approvals.ENV set, a write scoped to ENV records a change request instead: see `request`.
+
     Example: revledger env set OPENAI_API_KEY sk-live-123 --environment production --secret
     """
     environment = scope(environment, base)
@@ -38,6 +41,8 @@ def env_set(
     view = inv.ledger.set_variable(
         org=inv.org, key=key, value=value, actor=inv.actor, environment=environment, secret=secret
     )
+    if requested(view, output):
+        return
     emit(view, output, columns=VARIABLE_COLUMNS, message=f"Set {key}.")
 
 
@@ -78,11 +83,15 @@ def env_delete(
 ) -> None:
     """Delete a tenant variable from one scope.
 
+    With approvals.ENV set, a write scoped to ENV records a change request instead: see `request`.
+
     Example: revledger env delete LEGACY_MODEL
     """
     environment = scope(environment, base)
     inv = invocation(org, actor)
     view = inv.ledger.delete_variable(org=inv.org, key=key, actor=inv.actor, environment=environment)
+    if requested(view, output):
+        return
     emit(view, output, columns=VARIABLE_COLUMNS, message=f"Deleted {key}.")
 
 
@@ -98,6 +107,8 @@ def env_import(
     --environment, or --base to mean the base scope (read by every environment) on purpose.
     Answers with the keys whose effective value changed in each environment.
 
+    With approvals.ENV set, a write scoped to ENV records a change request instead: see `request`.
+
     Example: revledger env import .env.prod --environment production
     """
     environment = scope(environment, base)
@@ -106,6 +117,8 @@ def env_import(
         org=inv.org, text=decode_text(file.read_bytes(), source=str(file)), actor=inv.actor,
         environment=environment, source=str(file), base=base,
     )
+    if requested(view, output):
+        return
     emit(
         view, output, columns=["environment", "added", "changed", "unchanged"],
         message=f"Imported {file}: {view.added} added, {view.changed} changed, {view.unchanged} unchanged."
@@ -162,6 +175,8 @@ def overlay_update(
 ) -> None:
     """Set and delete overlay keys in one event. An empty value defers to the tenant value.
 
+    With approvals.ENV set, a write scoped to ENV records a change request instead: see `request`.
+
     Example: revledger overlay update invoice-parser --set MODEL=gpt-4.1 --set TEMPERATURE=0.0 --delete LEGACY_MODEL
     """
     environment = scope(environment, base)
@@ -170,6 +185,8 @@ def overlay_update(
         org=inv.org, name=name, actor=inv.actor, set_=_pairs(set_ or []),
         delete=delete or [], environment=environment,
     )
+    if requested(view, output):
+        return
     if output == Output.table:
         emit(_overlay_rows(view), output, columns=["key", "value", "secret", "fingerprint"],
              message=_overlay_message(name, view))

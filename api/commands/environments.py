@@ -79,8 +79,10 @@ def promote(
 
 
 def requested(view: Any, output: Output) -> bool:
-    """A change request instead of a move (approvals on): print it; True if it was one."""
-    if getattr(view, "kind", None) in ("promote", "rollback"):
+    """A change request instead of the change (approvals on): print it; True if it was one."""
+    from ledger.request_view import RequestView
+
+    if not isinstance(view, RequestView):
         return False
     from api.commands.requests import COLUMNS, describe, view_dict
 

@@ -6,6 +6,7 @@ import typer
 
 from api.commands.common import ActorOpt, OrgOpt, OutputOpt, emit, invocation
 from api.output import Output
+from ledger.change_request import CONFIG_OPERATIONS
 from ledger.errors import ConflictError
 
 request_app = typer.Typer(
@@ -29,6 +30,11 @@ def describe(view: Any) -> str:
     """One line saying what a request is and what it waits for."""
     data = view_dict(view)
     what = f"{data['operation']} of {data['script']} in {data['environment']}"
+    if data["operation"] in CONFIG_OPERATIONS:
+        command = data["command"]
+        keys = ", ".join(sorted({*command["set"], *command["delete"]}))
+        where = f"the overlay of {data['script']}" if data["script"] else "tenant variables"
+        what = f"{data['operation']} of {keys} in {where}, {data['environment']}"
     count = f"{len(data['approvers'])}/{data['required']} approvals"
     if data["state"] == "open":
         return (f"Change request {data['id']} ({what}) is open: {count}, approvers need the "
@@ -71,6 +77,14 @@ def show(request_id: IdArg, org: OrgOpt = None, output: OutputOpt = Output.table
     for approval in view_dict(view)["approvals"]:
         typer.echo(f"  approved by {approval['actor']}" + (f": {approval['reason']}" if approval.get("reason") else ""))
     typer.echo(f"  requested by {view.requester} at {view.requested_at}, expires {view.expires_at}")
+    if view.operation in CONFIG_OPERATIONS:
+        from api.commands.config import change_line
+
+        for change in view.plan["changes"]:  # fingerprints only, never values
+            typer.echo(f"  requested: {change_line(change)}")
+        if view.plan_now and "error" in view.plan_now:
+            typer.echo(f"  as it would apply now: {view.plan_now['error']}")
+        return
     if view.plan_now:
         from api.commands.environments import print_plan
 

@@ -19,6 +19,7 @@ from api.dependencies import (
     record_reveal,
 )
 from api.routers import problems
+from api.routers.environments import APPROVALS_NEEDED
 from api.routers.scripts import NamePath
 from api.schemas import (
     instant,
@@ -80,7 +81,8 @@ async def get_variable(
     return await record_reveal(services, caller, found, "env get", environment=environment) if reveal else found
 
 
-@router.put("/env/{key}", response_model=VariablePublic, summary="Set a tenant variable", responses=problems())
+@router.put("/env/{key}", response_model=VariablePublic, summary="Set a tenant variable",
+            responses={**problems(), **APPROVALS_NEEDED})
 async def set_variable(
     key: KeyPath, body: VariableSet, caller: EditorDep, ledger: LedgerDep, commands: CommandsDep
 ) -> JSONResponse:
@@ -94,7 +96,7 @@ async def set_variable(
 
 @router.delete(
     "/env/{key}", response_model=VariablePublic, summary="Delete a tenant variable from one scope",
-    responses=problems(404),
+    responses={**problems(404), **APPROVALS_NEEDED},
 )
 async def delete_variable(
     key: KeyPath, caller: EditorDep, ledger: LedgerDep, commands: CommandsDep,
@@ -111,7 +113,7 @@ async def delete_variable(
 
 @router.post(
     "/env/import", response_model=ImportPublic, summary="Import a .env file as one event",
-    responses=problems(413),
+    responses={**problems(413), **APPROVALS_NEEDED},
     openapi_extra={
         "requestBody": {
             "required": True,
@@ -152,7 +154,8 @@ async def get_overlay(
 
 @router.patch(
     "/scripts/{name}/env", response_model=OverlayPublic,
-    summary="Set and delete overlay keys in one event", tags=["overlays"], responses=problems(404),
+    summary="Set and delete overlay keys in one event", tags=["overlays"],
+    responses={**problems(404), **APPROVALS_NEEDED},
 )
 async def update_overlay(
     name: NamePath, body: OverlayUpdate, caller: EditorDep, ledger: LedgerDep, commands: CommandsDep

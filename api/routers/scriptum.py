@@ -18,9 +18,11 @@ from pydantic.alias_generators import to_camel
 
 from api.dependencies import VERSION, CommandsDep, EditorDep, LedgerDep, ServicesDep, ViewerDep, check_reveal, record_reveal
 from api.routers import problems
+from api.routers.environments import APPROVALS_NEEDED
 from api.routers.scripts import NamePath
 from api.schemas import Request, Text
 from ledger.errors import InvalidInputError
+from ledger.request_view import RequestView
 from ledger.views import OverlayView
 
 router = APIRouter(prefix="/v1/scriptum", tags=["scriptum"])
@@ -106,7 +108,7 @@ async def get_script_env(
 @router.patch(
     "/scripts/{name}/env", response_model=ScriptumEnv,
     summary="Scriptum UpdateScriptEnv: set and delete overlay keys in one event",
-    responses=problems(404),
+    responses={**problems(404), **APPROVALS_NEEDED},
 )
 async def update_script_env(
     name: NamePath, body: ScriptumEnvUpdate, caller: EditorDep, ledger: LedgerDep, commands: CommandsDep
@@ -115,4 +117,9 @@ async def update_script_env(
         raise InvalidInputError(f"the body names script {body.name!r} but the path {name!r}")
     update = partial(ledger.update_overlay, org=caller.org, name=name, actor=caller.actor,
                      set_=body.set, delete=body.delete, environment=body.environment)
-    return await commands.run(lambda: ScriptumEnv.of(update()), ScriptumEnv)
+
+    def run() -> Any:  # approvals on: the change request (202), else Scriptum's answer
+        view = update()
+        return view if isinstance(view, RequestView) else ScriptumEnv.of(view)
+
+    return await commands.run(run, ScriptumEnv)

@@ -24,7 +24,8 @@ from api.rpc.messages import message
 from api.rpc.status import abort
 from ledger.unset import UNSET
 from ledger.content import from_value, parse_content
-from ledger.errors import InvalidInputError, LedgerError
+from ledger.errors import InvalidInputError, LedgerError, RefusedError
+from ledger.request_view import RequestView
 
 R = TypeVar("R")
 Handler = Callable[[Any, Any, Caller], Awaitable[Any]]
@@ -69,9 +70,16 @@ class ScriptumService(pb_grpc.ScriptumServiceServicer):  # type: ignore[misc]
         return await self.services.command(work)
 
     async def _configure(self, caller: Caller, environment: str | None, work: Callable[[], R]) -> R:
-        """A configuration write: production's needs a deployer, as over HTTP."""
+        """A configuration write: production's needs a deployer, as over HTTP. With approvals
+        on for its environment the change request is recorded, and the call says so (refused:
+        the message has no place for a request)."""
         caller.require_config_write(environment)
-        return await self.services.command(work)
+        result = await self.services.command(work)
+        if isinstance(result, RequestView):
+            raise RefusedError(
+                f"{environment} configuration needs {result.required} approval(s): recorded change "
+                f"request {result.id}, nothing was written yet (`revledger request approve {result.id}`)")
+        return result
 
     # Overlays -----------------------------------------------------------------
 

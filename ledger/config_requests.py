@@ -1,0 +1,220 @@
+"""Environment-scoped configuration writes through change requests (:class:`ConfigRequests`).
+
+With ``approvals.<environment>`` above 0, ``env set``, ``env delete``, ``env import`` and
+``overlay update`` scoped to that environment record a :class:`ChangeRequest` instead of
+writing. The request holds the exact command, in one shape for all four: ``set`` (values),
+``delete`` (keys), each value's ``fingerprints``. Its secret values are sealed (issue 16's
+envelope, :mod:`ledger.envelope`) for the request itself: bound to the organization, the
+request's id, the scope and the key, so no event holds them in plaintext; outputs show them
+masked (:func:`ledger.request_view.masked`), by fingerprint. The plan records each key's fingerprint when it was
+requested; the last approval opens the values and writes them in the same transaction, with
+the request as the requester, unless one of those keys changed meanwhile (the request then
+says which, and nothing is written). A write that would change nothing needs no request. The
+base scope, read by every environment, is not covered.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import uuid4
+
+from ledger.access import change_role
+from ledger.aggregates import Aggregates
+from ledger.change_request import ChangeRequest
+from ledger.config import looks_secret
+from ledger.configuration import Configuration, check_import_scope
+from ledger.envelope import SHREDDED, is_sealed
+from ledger.envfile import parse_dotenv
+from ledger.errors import ConflictError, InvalidInputError, RefusedError
+from ledger.names import check_scope, check_variable_name
+from ledger.policy_settings import duration_seconds
+from ledger.request_view import request_view
+from ledger.retries import retried
+from ledger.safety import Safety
+from ledger.secrets import Reader, Secrets, place
+from ledger.views import View
+
+
+class ConfigRequests:
+    """Tenant-variable and overlay writes, through a change request when the policy asks."""
+
+    def __init__(self, store: Aggregates, safety: Safety, configuration: Configuration,
+                 secrets: Secrets) -> None:
+        self.store = store
+        self.safety = safety
+        self.configuration = configuration
+        self.secrets = secrets
+
+    def required(self, org: str, environment: str | None) -> int:
+        if environment is None:
+            return 0
+        check_scope(environment)
+        return int(self.safety.get_policy(org=org)[f"approvals.{environment}"])
+
+    # Covered commands --------------------------------------------------------------
+
+    def set_variable(self, *, org: str, key: str, value: str, actor: str,
+                     environment: str | None = None, secret: bool = False) -> View:
+        """Set a tenant variable, or (approvals on for its environment) request to."""
+        if not self.required(org, environment):
+            return self.configuration.set_variable(org=org, key=key, value=value, actor=actor,
+                                                   environment=environment, secret=secret)
+        check_variable_name(key)
+        command = {"operation": "env.set", "environment": environment, "secret": secret}
+        return self._request(org, actor, command, {key: value}, [], secret_keys={key} if secret else set())
+
+    def delete_variable(self, *, org: str, key: str, actor: str, environment: str | None = None) -> View:
+        """Delete a tenant variable from one scope, or (approvals on) request to."""
+        if not self.required(org, environment):
+            return self.configuration.delete_variable(org=org, key=key, actor=actor, environment=environment)
+        self.configuration.get_variable(org=org, key=key, environment=environment)  # there, or 404
+        return self._request(org, actor, {"operation": "env.delete", "environment": environment}, {}, [key])
+
+    def import_variables(self, *, org: str, text: str, actor: str, environment: str | None = None,
+                         source: str = ".env", base: bool = False) -> View:
+        """Import a .env text into one scope, or (approvals on) request to."""
+        if not self.required(org, environment):
+            return self.configuration.import_variables(org=org, text=text, actor=actor,
+                                                       environment=environment, source=source, base=base)
+        values = parse_dotenv(text, source=source)
+        check_import_scope(source, environment, base)
+        command = {"operation": "env.import", "environment": environment, "source": source}
+        return self._request(org, actor, command, values, [])
+
+    def update_overlay(self, *, org: str, name: str, actor: str, set_: dict[str, str] | None = None,
+                       delete: list[str] | None = None, environment: str | None = None) -> View:
+        """Set and delete overlay keys in one event, or (approvals on) request to; deleting a
+        key that is not there is not a change."""
+        if not self.required(org, environment):
+            return self.configuration.update_overlay(org=org, name=name, actor=actor, set_=set_,
+                                                     delete=delete, environment=environment)
+        set_, delete = dict(set_ or {}), list(dict.fromkeys(delete or []))
+        for key in [*set_, *delete]:
+            check_variable_name(key)
+        if not set_ and not delete:
+            raise InvalidInputError("nothing to update: give --set KEY=VALUE or --delete KEY")
+        both = sorted(set(set_) & set(delete))
+        if both:
+            raise InvalidInputError(f"keys both set and deleted: {', '.join(both)}")
+        self.store.script(org, name)
+        present = self._current(org, environment, name)
+        command = {"operation": "overlay.update", "environment": environment, "script": name}
+        return self._request(org, actor, command, set_, [k for k in delete if k in present],
+                             script=name, direct=lambda: self.configuration.update_overlay(
+                                 org=org, name=name, actor=actor, set_=set_, delete=delete,
+                                 environment=environment))
+
+    @retried
+    def _request(self, org: str, actor: str, command: dict[str, Any], values: dict[str, str],
+                 delete: list[str], *, secret_keys: set[str] = frozenset(),  # type: ignore[assignment]
+                 script: str | None = None, direct: Any = None) -> View:
+        """Record the request, its secret values sealed for it; or, when nothing would
+        change, do the write at once (``direct``, else the command as the direct path runs it)."""
+        environment = command["environment"]
+        request_id = uuid4()
+        sealing = self.secrets.sealing(org, actor)
+        tenant = self.store.tenant(org)
+        encrypt = {k for k in values if k in secret_keys or looks_secret(k)
+                   or (tenant is not None and tenant.is_marked_secret(k))}
+        stored, fingerprints = sealing.seal(request_id, environment, values, encrypt, ChangeRequest.INITIAL_VERSION)
+        command = {**command, "set": stored, "delete": sorted(delete), "fingerprints": fingerprints}
+        plan = self._plan(org, command, Reader(self.secrets, org, sealing.ring))
+        if not plan["changed"]:
+            return direct() if direct else self._write(org, command, values, actor)
+        expiry = duration_seconds(self.safety.get_policy(org=org)["approvals.expiry"])
+        request = ChangeRequest.open(
+            request_id=request_id, expires_in=expiry, org=org, environment=environment,
+            operation=command["operation"], script=script, command=command, plan=plan,
+            requester=actor, required=self.required(org, environment), role=change_role(environment),
+        )
+        return request_view(request, position=self.store.save(*sealing.pending, request))
+
+    # The plan ------------------------------------------------------------------------
+
+    def _current(self, org: str, environment: str, script: str | None) -> dict[str, str]:
+        """The stored values of the scope the command writes (overlay[ENV] or tenant[ENV])."""
+        if script is not None:
+            overlay = self.store.overlay(org, script)
+            return dict(overlay.scope(environment)) if overlay else {}
+        tenant = self.store.tenant(org)
+        return {k: v["value"] for k, v in tenant.scope(environment).items()} if tenant else {}
+
+    def _plan(self, org: str, command: dict[str, Any], reader: Reader) -> dict[str, Any]:
+        """Each key's fingerprint now, and the changes (values never in it)."""
+        environment, script = command["environment"], command.get("script")
+        layer = f"{'overlay' if script else 'tenant'}[{environment}]"
+        now = self._current(org, environment, script)
+        tenant = self.store.tenant(org)
+        keys = sorted({*command["set"], *command["delete"]})
+        current = {k: reader.fingerprint(now[k]) if k in now else None for k in keys}
+        changes = []
+        for key in keys:
+            old, new = current[key], command["fingerprints"].get(key) if key in command["set"] else None
+            if old == new:
+                continue
+            changes.append({
+                "key": key, "op": "add" if old is None else "remove" if new is None else "change",
+                "layer": layer, "from_fingerprint": old, "to_fingerprint": new,
+                "secret": is_sealed(command["set"].get(key)) or looks_secret(key)
+                or bool(tenant and tenant.is_marked_secret(key)),
+            })
+        return {"kind": "config", "operation": command["operation"], "script": script,
+                "environment": environment, "layer": layer, "current_fingerprints": current,
+                "changes": changes, "changed": bool(changes)}
+
+    def plan_now(self, request: ChangeRequest) -> dict[str, Any]:
+        """The plan as it would apply now, or ``{"error": why}`` if it no longer holds."""
+        try:
+            self._check_unchanged(request)
+        except ConflictError as error:
+            return {"error": error.message}
+        return self._plan(request.org, request.command, self.secrets.reader(request.org))
+
+    def _check_unchanged(self, request: ChangeRequest) -> None:
+        now = self._plan(request.org, request.command, self.secrets.reader(request.org))
+        before = request.plan["current_fingerprints"]
+        moved = [k for k in sorted(before) if now["current_fingerprints"][k] != before[k]]
+        if moved:
+            shown = ", ".join(f"{k} ({before[k] or 'absent'} → {now['current_fingerprints'][k] or 'absent'})"
+                              for k in moved)
+            raise ConflictError(f"{now['layer']} changed since the request: {shown}; nothing was written")
+
+    # Applying ------------------------------------------------------------------------
+
+    def apply(self, request: ChangeRequest) -> tuple[dict[str, Any], int | None]:
+        """Write what the request asked, saved with ``request`` (its Applied event) in one
+        transaction; a LedgerError if the plan no longer holds. (The applied view, position.)"""
+        self._check_unchanged(request)
+        command, reader = request.command, self.secrets.reader(request.org)
+        values = {}
+        for key, stored in command["set"].items():
+            value = reader.plain(stored, place(request.org, request.id, command["environment"], key))
+            if value == SHREDDED:
+                raise RefusedError(f"the requested value of {key} was shredded with the organization's "
+                                   "keys: nothing was written; request the change again")
+            values[key] = value
+        view = self._write(request.org, command, values, request.requester, along=(request,))
+        position = getattr(view, "position", None)
+        if request.pending_events:  # nothing was written after all: the request alone
+            position = self.store.save(request)
+        return view.to_dict(), position
+
+    def _write(self, org: str, command: dict[str, Any], values: dict[str, str], actor: str,
+               along: tuple[Any, ...] = ()) -> View:
+        """The write itself, as the direct commands make it (their retry is the caller's)."""
+        config, environment = self.configuration, command["environment"]
+        operation = command["operation"]
+        if operation == "env.set":
+            [(key, value)] = values.items()
+            return Configuration.set_variable.__wrapped__(  # type: ignore[attr-defined, no-any-return]
+                config, org=org, key=key, value=value, actor=actor, environment=environment,
+                secret=command["secret"], along=along)
+        if operation == "env.delete":
+            return Configuration.delete_variable.__wrapped__(  # type: ignore[attr-defined, no-any-return]
+                config, org=org, key=command["delete"][0], actor=actor, environment=environment, along=along)
+        if operation == "env.import":
+            return config.import_values(org=org, values=values, actor=actor, environment=environment,
+                                        source=command["source"], along=along)
+        return Configuration.update_overlay.__wrapped__(  # type: ignore[attr-defined, no-any-return]
+            config, org=org, name=command["script"], actor=actor, set_=values,
+            delete=command["delete"], environment=environment, along=along)
