@@ -29,17 +29,23 @@ def _log(app: Any, page: int = 500) -> Any:
         start = batch[-1].id
 
 
-def plaintext_secret_events(app: Any) -> dict[str, int]:
+def plaintext_secrets(app: Any) -> tuple[dict[str, int], dict[str, set[str]]]:
     """Per organization, how many configuration events hold a secret value in plaintext
-    (written before encryption at rest: history is immutable, so they stay as they were)."""
+    (written before encryption at rest: history is immutable, so they stay as they were), and
+    which keys were set in plaintext as non-secret before being marked secret (the earlier
+    value was never secret, so it was never sealed: rotate it)."""
     marked: dict[str, set[str]] = {}
     counts: dict[str, int] = {}
+    plain: dict[str, set[str]] = {}  # keys with a plaintext value set while not secret
+    later: dict[str, set[str]] = {}
     wanted = (TenantVariables.VariablesSet.TOPIC, Overlay.OverlayUpdated.TOPIC)
     for notification in _log(app):
         if notification.topic not in wanted:
             continue
         event = app.mapper.to_domain_event(notification)
         if isinstance(event, TenantVariables.VariablesSet):
+            newly = set(event.secret_keys) - marked.get(event.org, set())
+            later.setdefault(event.org, set()).update(newly & plain.get(event.org, set()))
             marked.setdefault(event.org, set()).update(event.secret_keys)
             values = event.values
         else:
@@ -48,7 +54,15 @@ def plaintext_secret_events(app: Any) -> dict[str, int]:
         if any(value and not envelope.is_sealed(value) and (key in secret or looks_secret(key))
                for key, value in values.items()):
             counts[event.org] = counts.get(event.org, 0) + 1
-    return counts
+        plain.setdefault(event.org, set()).update(
+            key for key, value in values.items()
+            if value and not envelope.is_sealed(value) and key not in secret and not looks_secret(key))
+    return counts, {org: keys for org, keys in later.items() if keys}
+
+
+def plaintext_secret_events(app: Any) -> dict[str, int]:
+    """Per organization, how many configuration events hold a secret value in plaintext."""
+    return plaintext_secrets(app)[0]
 
 
 class Keys:
@@ -68,9 +82,9 @@ class Keys:
     def status(self) -> dict[str, Any]:
         key = self.secrets.open_master_key()
         directory = self.secrets.directory()
-        plaintext = plaintext_secret_events(self.store.app)
+        plaintext, later = plaintext_secrets(self.store.app)
         orgs = []
-        for org in sorted({*(directory.orgs if directory else []), *plaintext}):
+        for org in sorted({*(directory.orgs if directory else []), *plaintext, *later}):
             ring = self.secrets.ring(org)
             orgs.append({
                 "org": org,
@@ -79,12 +93,15 @@ class Keys:
                 "shredded": bool(ring and ring.shredded),
                 "shredded_key_ids": ring.shredded if ring else [],
                 "plaintext_secret_events": plaintext.get(org, 0),
+                "plaintext_before_secret": sorted(later.get(org, set())),
             })
         return {
             "master_key_id": key.key_id,
             "master_key_file": str(key.path),
             "organizations": orgs,
             "plaintext_secret_events": sum(plaintext.values()),
+            #: keys set in plaintext as non-secret before being marked secret: rotate their values
+            "plaintext_before_secret": sum(len(keys) for keys in later.values()),
         }
 
     def rotate_master(self, *, actor: str) -> dict[str, Any]:

@@ -23,17 +23,24 @@ def _local(actor: str | None = None) -> Any:
 
 @keys_app.command("status")
 def keys_status(output: OutputOpt = Output.table) -> None:
-    """The master key in use, each organization's data keys, and how many events still hold a
-    secret value in plaintext (written before encryption at rest).
+    """The master key in use, each organization's data keys, how many events still hold a
+    secret value in plaintext (written before encryption at rest), and which keys were set in
+    plaintext as non-secret before being marked secret (that earlier value was never secret
+    and stays in its event: rotate the value; `db copy` encrypts both kinds on the way).
 
     Example: revledger keys status -o json
     """
     status = _local().ledger.keys_status()
     if output == Output.table:
-        emit(status["organizations"], output, columns=[
-            "org", "data_keys", "current_key_id", "shredded", "plaintext_secret_events"],
+        rows = [{**o, "plaintext_before_secret": ", ".join(o["plaintext_before_secret"]) or "-"}
+                for o in status["organizations"]]
+        emit(rows, output, columns=[
+            "org", "data_keys", "current_key_id", "shredded", "plaintext_secret_events",
+            "plaintext_before_secret"],
             title=f"master key {status['master_key_id']} ({status['master_key_file']}); "
-                  f"{status['plaintext_secret_events']} events hold plaintext secrets")
+                  f"{status['plaintext_secret_events']} events hold plaintext secrets; "
+                  f"{status['plaintext_before_secret']} keys were plaintext before marked secret "
+                  "(rotate their values)")
     else:
         emit(status, output)
 
