@@ -169,6 +169,9 @@ class Approvals:
             request.approve(actor, role, reason)
             request.not_applied(why=error.message)
             return self.view(request, position=self.store.save(request))
+        # Times as text (isoformat, as the CLI prints them): a free-form field that every
+        # interface serialises alike (HTTP's JSON encoder would write a datetime with "Z").
+        applied = {k: v.isoformat() if isinstance(v, datetime) else v for k, v in applied.items()}
         return self.view(request, position=position, applied=applied)
 
     def _apply(self, request: ChangeRequest) -> MoveView:

@@ -13,6 +13,7 @@ from fastapi import APIRouter, Path, Query
 from fastapi.responses import JSONResponse
 
 from api.dependencies import CommandsDep, EditorDep, LedgerDep, ProjectionsDep, ServicesDep, ViewerDep
+from api.output import plain
 from api.routers import problems
 from api.schemas import ApproveRequest, RejectRequest, RequestPublic, RequestRowPublic
 
@@ -30,9 +31,10 @@ async def list_requests(
     environment: Annotated[str | None, Query(description="development, staging or production.")] = None,
     state: Annotated[str | None, Query(description="open, approved, applied, rejected or expired.")] = None,
 ) -> Any:
-    return await services.read(
+    rows = await services.read(
         lambda: projections().requests(org=caller.org, environment=environment, state=state)
     )
+    return JSONResponse(plain(rows))  # in the read model's key order, as `request list -o json` prints it
 
 
 @router.get(

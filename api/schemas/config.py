@@ -38,6 +38,7 @@ class ConfigPromotionPublic(BaseModel):
     target: str = Field(alias="to")
     changes: list[ConfigChangePublic]
     position: int | None
+    dry_run: bool
     effective_changes: dict[str, list[str]]
 
 
