@@ -11,6 +11,7 @@ known-good version through at once, recorded as exempt.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
