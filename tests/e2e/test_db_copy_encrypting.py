@@ -224,3 +224,48 @@ def test_db_copy_refuses_its_own_directory_and_a_url_that_is_not_postgresql(tmp_
     assert result.exit_code == 1, result.output
     assert result.stderr.count("\n") == 1 and result.stderr.startswith("error: ")
     assert not (tmp_path / "z").exists()
+
+
+def snapshot_rows(home: Path) -> list[bytes]:
+    db = sqlite3.connect(home / "ledger.db")
+    try:
+        return [bytes(state) for (state,) in db.execute("SELECT state FROM stored_snapshots")]
+    finally:
+        db.close()
+
+
+def test_snapshots_taken_after_the_change_never_hold_a_secret_set_since_and_a_copy_holds_none(
+    tmp_path: Path,
+) -> None:
+    from api.settings import Settings
+    from ledger.stores import open_store
+    from ledger.variables import Overlay, TenantVariables
+
+    source = legacy_home(tmp_path)
+    ledger = open_store(Settings(home=source).eventsourcing_env())
+    try:
+        for n in range(60):  # a long history: the copy snapshots aggregates of 50 events or more
+            ledger.set_variable(org="acme", key="ROTATING_PIN", value=f"pin-set-after-{n:03d}",
+                                actor="t", secret=True)
+        ledger.update_overlay(org="acme", name="invoice-parser", actor="t",
+                              set_={"WEBHOOK_SECRET": "whsec-after-change"}, delete=[])
+        for aggregate in (TenantVariables.create_id("acme"), Overlay.create_id("acme", "invoice-parser")):
+            ledger.take_snapshot(aggregate)  # as the snapshotting interval would
+    finally:
+        ledger.close()
+    after = tuple(f"pin-set-after-{n:03d}" for n in range(60)) + ("whsec-after-change",)
+    snapshots = b"".join(snapshot_rows(source))
+
+    assert snapshots and not [v for v in after if v.encode() in snapshots]
+    assert files_holding(source, after) == []
+    # The limit, as documented: a value still in plaintext in its (old) event is in plaintext in
+    # the aggregate's state, so in its new snapshots too…
+    assert b"hunter2" in snapshots
+
+    copied = ok(source, "db", "copy", "--to", str(tmp_path / "copy"))
+
+    # …and a copy seals it in its events, so in the snapshots it takes of long aggregates.
+    assert copied["verified"] is True and copied["snapshots"] >= 1
+    assert snapshot_rows(tmp_path / "copy")
+    assert files_holding(tmp_path / "copy", (*LEGACY_SECRETS, *after)) == []
+    assert ok(tmp_path / "copy", "env", "get", "ROTATING_PIN", "--org", "acme", "--reveal")["value"] == after[59]
