@@ -57,6 +57,13 @@ class ChangeRequestsView(TrackedView):
             [state, outcome, utc_text(e.timestamp), str(e.originator_id)],
         )
 
+    def ids_starting(self, org: str, prefix: str, limit: int = 6) -> list[str]:
+        """Request ids of the organization that start with ``prefix`` (hex digits and dashes only)."""
+        return [row["id"] for row in self.db.query(
+            "SELECT id FROM change_requests WHERE org = ? AND id LIKE ? ORDER BY id LIMIT ?",
+            [org, prefix + "%", limit],
+        )]
+
     def list(self, org: str, *, environment: str | None = None, state: str | None = None,
              now: str) -> list[dict[str, Any]]:
         """Newest first; ``state`` expired = open past its expiry, open = open and not expired."""

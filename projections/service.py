@@ -33,6 +33,27 @@ HISTORY_KINDS = ("publish", "promote", "rollback")
 MIN_RUN_PREFIX = 6
 
 
+
+def resolve_id(text: str, what: str, ids_starting: Callable[[str], list[str]], *, org: str) -> str:
+    """The id ``text`` names: itself (36 characters), or the one id starting with it."""
+    check_org(org)
+    wanted = text.strip().lower()
+    if len(wanted) == 36:
+        return wanted
+    if len(wanted) < MIN_RUN_PREFIX or not all(c in "0123456789abcdef-" for c in wanted):
+        raise InvalidInputError(
+            f"{text!r} is not a {what} id: give the id or at least {MIN_RUN_PREFIX} of its first characters"
+        )
+    matches = ids_starting(wanted)
+    if not matches:
+        raise NotFoundError(f"unknown {what} {text}")
+    if len(matches) > 1:
+        more = "…" if len(matches) > 5 else ""
+        raise InvalidInputError(
+            f"{what} id prefix {text!r} is ambiguous: it matches {', '.join(matches[:5])}{more}"
+        )
+    return matches[0]
+
 class Projections:
     """Every read model of one ledger, in one SQLite file."""
 
@@ -240,23 +261,13 @@ class Projections:
         return self.ledger.get_run(org=org, run_id=self.resolve_run_id(org, run_id))
 
     def resolve_run_id(self, org: str, text: str) -> str:
-        check_org(org)
-        wanted = text.strip().lower()
-        if len(wanted) == 36:
-            return wanted
-        if len(wanted) < MIN_RUN_PREFIX or not all(c in "0123456789abcdef-" for c in wanted):
-            raise InvalidInputError(
-                f"{text!r} is not a run id: give the id or at least {MIN_RUN_PREFIX} of its first characters"
-            )
-        matches = self.runs_model.view.ids_starting(org, wanted)
-        if not matches:
-            raise NotFoundError(f"unknown run {text}")
-        if len(matches) > 1:
-            more = "…" if len(matches) > 5 else ""
-            raise InvalidInputError(
-                f"run id prefix {text!r} is ambiguous: it matches {', '.join(matches[:5])}{more}"
-            )
-        return matches[0]
+        return resolve_id(text, "run", lambda prefix: self.runs_model.view.ids_starting(org, prefix),
+                          org=org)
+
+    def resolve_request_id(self, org: str, text: str) -> str:
+        """A change request's id from the id or a unique prefix of it (at least 6 characters)."""
+        return resolve_id(text, "change request",
+                          lambda prefix: self.requests_model.view.ids_starting(org, prefix), org=org)
 
     def config_at(
         self, *, org: str, name: str, environment: str, time: datetime, reveal: bool = False

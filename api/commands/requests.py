@@ -17,7 +17,16 @@ request_app = typer.Typer(
 COLUMNS = ["id", "environment", "operation", "script", "requester", "state", "approvers", "required",
            "expires_at"]
 
-IdArg = Annotated[str, typer.Argument(help="The request id (`request list` shows it).")]
+IdArg = Annotated[str, typer.Argument(help="The request id (`request list` shows it), or a unique prefix of at least 6 characters.")]
+
+
+def full_id(inv: Any, text: str) -> str:
+    """The request id ``text`` names (the id or a unique prefix); remotely, the server resolves it."""
+    if inv.remote:
+        return text
+    from api.commands.queries import read_models
+
+    return read_models(inv).resolve_request_id(inv.org, text)  # type: ignore[no-any-return]
 
 
 def view_dict(view: Any) -> dict[str, Any]:
@@ -66,10 +75,10 @@ def list_(
 def show(request_id: IdArg, org: OrgOpt = None, output: OutputOpt = Output.table) -> None:
     """Show one change request: the command, its plan when requested and as it would apply now.
 
-    Example: revledger request show 0b7c3f3e-5d1a-4f7e-9a43-2a1d8c9e6b10
+    Example: revledger request show 0b7c3f3e
     """
     inv = invocation(org, None)
-    view = inv.ledger.get_request(org=inv.org, request_id=request_id)
+    view = inv.ledger.get_request(org=inv.org, request_id=full_id(inv, request_id))
     if output != Output.table:
         emit(view_dict(view), output)
         return
@@ -110,7 +119,8 @@ def approve(
     Example: revledger request approve 0b7c3f3e-5d1a-4f7e-9a43-2a1d8c9e6b10 --reason "reviewed the diff"
     """
     inv = invocation(org, actor)
-    view = inv.ledger.approve_request(org=inv.org, request_id=request_id, actor=inv.actor, reason=reason)
+    view = inv.ledger.approve_request(org=inv.org, request_id=full_id(inv, request_id), actor=inv.actor,
+                                      reason=reason)
     emit(view_dict(view), output, columns=COLUMNS, message=describe(view))
     if view.state == "approved":
         raise ConflictError(f"approved, but not applied: {view.outcome}")
@@ -129,7 +139,8 @@ def reject(
     Example: revledger request reject 0b7c3f3e-5d1a-4f7e-9a43-2a1d8c9e6b10 --reason "wrong version"
     """
     inv = invocation(org, actor)
-    view = inv.ledger.reject_request(org=inv.org, request_id=request_id, actor=inv.actor, reason=reason)
+    view = inv.ledger.reject_request(org=inv.org, request_id=full_id(inv, request_id), actor=inv.actor,
+                                     reason=reason)
     emit(view_dict(view), output, columns=COLUMNS, message=describe(view))
 
 

@@ -19,7 +19,12 @@ from api.schemas import ApproveRequest, RejectRequest, RequestPublic, RequestRow
 
 router = APIRouter(prefix="/v1/requests", tags=["requests"])
 
-IdPath = Annotated[str, Path(description="The change request's id.")]
+IdPath = Annotated[str, Path(description="The change request's id, or a unique prefix of at least 6 characters.")]
+
+
+async def full_id(services: Any, projections: Any, org: str, text: str) -> str:
+    """The id ``text`` names, from this node's read model (a full id is taken as it is)."""
+    return await services.read(lambda: projections().resolve_request_id(org, text))  # type: ignore[no-any-return]
 
 
 @router.get(
@@ -41,7 +46,10 @@ async def list_requests(
     "/{request_id}", response_model=RequestPublic,
     summary="One change request, with its plan as it would apply now", responses=problems(404, 422),
 )
-async def get_request(request_id: IdPath, caller: ViewerDep, ledger: LedgerDep, services: ServicesDep) -> Any:
+async def get_request(
+    request_id: IdPath, caller: ViewerDep, ledger: LedgerDep, services: ServicesDep, projections: ProjectionsDep,
+) -> Any:
+    request_id = await full_id(services, projections, caller.org, request_id)
     return await services.read(ledger.get_request, org=caller.org, request_id=request_id)
 
 
@@ -52,7 +60,9 @@ async def get_request(request_id: IdPath, caller: ViewerDep, ledger: LedgerDep, 
 )
 async def approve(
     request_id: IdPath, body: ApproveRequest, caller: EditorDep, ledger: LedgerDep, commands: CommandsDep,
+    services: ServicesDep, projections: ProjectionsDep,
 ) -> JSONResponse:
+    request_id = await full_id(services, projections, caller.org, request_id)
     return await commands.run(
         partial(ledger.approve_request, org=caller.org, request_id=request_id, actor=caller.actor,
                 role=caller.principal.role, reason=body.reason),
@@ -66,7 +76,9 @@ async def approve(
 )
 async def reject(
     request_id: IdPath, body: RejectRequest, caller: EditorDep, ledger: LedgerDep, commands: CommandsDep,
+    services: ServicesDep, projections: ProjectionsDep,
 ) -> JSONResponse:
+    request_id = await full_id(services, projections, caller.org, request_id)
     return await commands.run(
         partial(ledger.reject_request, org=caller.org, request_id=request_id, actor=caller.actor,
                 role=caller.principal.role, reason=body.reason),

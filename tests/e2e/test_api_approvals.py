@@ -134,3 +134,18 @@ def test_the_remote_client_records_requests_and_approves_as_its_token(
     done = client("carol").approve_request(org=org, request_id=request.id, actor="x", reason="ok")
     assert done.state == "applied" and done.approvers == ["bob", "carol"]
     assert production(team["root"]) == 2
+
+
+def test_a_unique_prefix_of_the_request_id_names_it_over_http(
+    server: LiveServer, team: dict[str, httpx.Client]
+) -> None:
+    request = request_promotion(team)
+    prefix = request["id"][:8]
+
+    assert team["eve"].get(f"/v1/requests/{prefix.upper()}").json()["id"] == request["id"]
+    assert "at least 6" in assert_problem(team["eve"].get(f"/v1/requests/{prefix[:5]}"), 422)["detail"]
+    unknown = "0" * 8 if not request["id"].startswith("0" * 8) else "f" * 8
+    assert "unknown change request" in assert_problem(team["eve"].get(f"/v1/requests/{unknown}"), 404)["detail"]
+    assert team["bob"].post(f"/v1/requests/{prefix}/approve", json={}).json()["approvers"] == ["bob"]
+    rejected = team["carol"].post(f"/v1/requests/{prefix}/reject", json={"reason": "not today"})
+    assert rejected.status_code == 200 and rejected.json()["state"] == "rejected"

@@ -185,3 +185,26 @@ def test_the_audit_trail_and_compliance_report_show_requester_approvers_and_find
     assert "before approvals were required (now 2)" in next(
         f["detail"] for f in report["findings"] if f["kind"] == "no_approval")
     assert report["summary"]["findings"]["exempt"] == 1
+
+
+def test_a_unique_prefix_of_a_request_id_names_it_an_ambiguous_or_unknown_one_is_refused(
+    approvals, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from uuid import UUID
+
+    ids = iter([UUID("abcdef01-0000-4000-8000-000000000001"), UUID("abcdef02-0000-4000-8000-000000000002")])
+    monkeypatch.setattr("ledger.change_request.uuid4", lambda: next(ids))
+    cli = approvals
+    cli.ok("policy", "set", "approvals.staging", "1")
+    first = requested(cli, "promote", "svc", "--version", "2", "--to", "production")
+    second = requested(cli, "promote", "svc", "--version", "1", "--to", "staging")
+    assert (first["id"], second["id"]) == ("abcdef01-0000-4000-8000-000000000001",
+                                           "abcdef02-0000-4000-8000-000000000002")
+
+    assert cli.json("request", "show", "ABCDEF01")["id"] == first["id"]
+    assert ("change request id prefix 'abcdef' is ambiguous: it matches abcdef01-0000-4000-8000-000000000001, "
+            "abcdef02-0000-4000-8000-000000000002") in cli.fails("request", "approve", "abcdef", env=as_("bob"))
+    assert "unknown change request 123456" in cli.fails("request", "show", "123456")
+    assert "at least 6 of its first characters" in cli.fails("request", "reject", "abcde", "--reason", "x")
+    assert cli.json("request", "approve", "abcdef02", env=as_("bob"))["state"] == "applied"
+    assert cli.json("request", "reject", "abcdef01-0000", "--reason", "no", env=as_("bob"))["state"] == "rejected"
