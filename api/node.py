@@ -56,7 +56,7 @@ class Services:
     writer: BatchWriter = field(init=False)
 
     def __post_init__(self) -> None:
-        self.writer = BatchWriter(self.catch_up)
+        self.writer = BatchWriter(self.catch_up, transaction=self.ledger.transaction)
 
     verifier: ThreadPoolExecutor = field(
         default_factory=lambda: ThreadPoolExecutor(1, thread_name_prefix="revledger-verifier")
@@ -92,11 +92,12 @@ class Services:
         """Run ``work`` on the writer thread."""
         return await self.writer.run(work)
 
-    async def command(self, work: Callable[[], T]) -> T:
+    async def command(self, work: Callable[[], T], *, alone: bool = False) -> T:
         """Run a command on the writer thread; answer once the read models include it (one
-        catch-up per batch of queued commands: read-your-writes). HTTP and gRPC commands both
-        come this way; HTTP adds idempotency keys."""
-        return await self.writer.run(work, then_catch_up=True)
+        commit and one catch-up per batch of queued commands: read-your-writes). HTTP and gRPC
+        commands both come this way; HTTP adds idempotency keys. ``alone``: not in a shared
+        transaction (a command that waits on something outside, such as a run)."""
+        return await self.writer.run(work, then_catch_up=True, alone=alone)
 
     async def read(self, work: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
         """Run ``work`` in the thread pool."""

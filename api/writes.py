@@ -51,9 +51,8 @@ class Commands:
     ) -> tuple[RecordedResponse, bool]:
         ledger = self.services.ledger
         if self.key is None or not remember:
-            response = RecordedResponse(self.fingerprint, *self._body(command, schema, status_code))
-            self.services.catch_up()
-            return response, False
+            # (the writer catches the read models up once the batch is committed)
+            return RecordedResponse(self.fingerprint, *self._body(command, schema, status_code)), False
         scope = {"org": self.caller.org, "token": self.caller.token_scope, "key": self.key}
         try:
             with ledger.transaction():  # the events and the response commit together

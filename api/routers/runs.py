@@ -90,8 +90,9 @@ async def run(name: NamePath, env: EnvPath, body: RunRequest, caller: MoverDep, 
         outcome["output"] = _output(outcome.pop("output_bytes"))
         return plain(outcome)  # type: ignore[no-any-return]
 
-    # On the writer like every command, then the read models catch up (read-your-writes).
-    outcome = await services.command(work)
+    # On the writer like every command, then the read models catch up (read-your-writes);
+    # alone: the runner may take minutes, and must not hold other commands' transaction open.
+    outcome = await services.command(work, alone=True)
     return JSONResponse(outcome, status_code=201, headers={POSITION_HEADER: str(outcome["position"])})
 
 
