@@ -12,8 +12,12 @@ from typing import Any
 import typer
 from typer.core import TyperGroup
 
+from api import rich_help
 from ledger.errors import LedgerError
 from ledger.times import FutureInstantWarning
+
+
+rich_help.defer()  # typer's help formatter, without rich's markdown and tracebacks
 
 
 class LedgerGroup(TyperGroup):

@@ -10,8 +10,6 @@ from datetime import datetime
 from enum import Enum
 from typing import Any
 
-import yaml
-
 
 class Output(str, Enum):
     table = "table"
@@ -47,6 +45,8 @@ def to_json(value: Any) -> str:
 
 
 def to_yaml(value: Any) -> str:
+    import yaml
+
     return yaml.safe_dump(plain(value), sort_keys=False, allow_unicode=True)
 
 

@@ -8,9 +8,10 @@ import json
 import os
 from dataclasses import dataclass
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import yaml
+if TYPE_CHECKING:
+    import yaml
 
 from ledger.errors import InvalidInputError
 
@@ -140,6 +141,8 @@ def parse_content(
                 f"{source}: invalid JSON at line {e.lineno}, column {e.colno}: {e.msg}"
             ) from None
     else:
+        import yaml  # here, not at import: PyYAML is a tenth of the CLI's start-up
+
         try:
             data = _load_yaml(text, limits)
         except yaml.MarkedYAMLError as e:
@@ -152,6 +155,8 @@ def parse_content(
 def _load_yaml(text: str, limits: ContentLimits) -> Any:
     """``yaml.safe_load``, but the composed node graph is measured (each alias counted as
     what it expands to) before any Python value is constructed."""
+    import yaml
+
     loader = yaml.SafeLoader(text)
     try:
         node = loader.get_single_node()
@@ -166,6 +171,8 @@ def _load_yaml(text: str, limits: ContentLimits) -> Any:
 def _measure_nodes(root: yaml.Node, limits: ContentLimits) -> None:
     """Expanded node count, depth and approximate bytes of a YAML graph, shared nodes
     (anchors) measured once: linear in the document, however many aliases point where."""
+    import yaml
+
     memo: dict[int, tuple[int, int, int]] = {}  # id(node) -> (nodes, depth, bytes)
     open_: set[int] = set()
 
@@ -298,5 +305,7 @@ def render_content(content: Content) -> str:
     if content.format == "text":
         return str(content.data)
     if content.format == "yaml":
+        import yaml
+
         return yaml.safe_dump(content.data, sort_keys=False, allow_unicode=True)
     return json.dumps(content.data, indent=2, ensure_ascii=False) + "\n"
