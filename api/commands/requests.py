@@ -6,7 +6,6 @@ import typer
 
 from api.commands.common import ActorOpt, OrgOpt, OutputOpt, emit, invocation
 from api.output import Output
-from ledger.change_request import CONFIG_OPERATIONS
 from ledger.errors import ConflictError
 
 request_app = typer.Typer(
@@ -37,6 +36,8 @@ def view_dict(view: Any) -> dict[str, Any]:
 
 def describe(view: Any) -> str:
     """One line saying what a request is and what it waits for."""
+    from ledger.change_request import CONFIG_OPERATIONS  # the aggregate: not at start-up
+
     data = view_dict(view)
     what = f"{data['operation']} of {data['script']} in {data['environment']}"
     if data["operation"] in CONFIG_OPERATIONS:
@@ -86,6 +87,8 @@ def show(request_id: IdArg, org: OrgOpt = None, output: OutputOpt = Output.table
     for approval in view_dict(view)["approvals"]:
         typer.echo(f"  approved by {approval['actor']}" + (f": {approval['reason']}" if approval.get("reason") else ""))
     typer.echo(f"  requested by {view.requester} at {view.requested_at}, expires {view.expires_at}")
+    from ledger.change_request import CONFIG_OPERATIONS
+
     if view.operation in CONFIG_OPERATIONS:
         from api.commands.config import change_line
 
