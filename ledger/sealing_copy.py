@@ -66,6 +66,7 @@ class Sealer:
     sealed_values: int = 0
     #: (org, fingerprint the source showed) -> the copy's keyed fingerprint
     translations: dict[tuple[str, str], str] = field(default_factory=dict)
+    _readers: dict[tuple[int, str], Any] = field(default_factory=dict)
 
     @classmethod
     def plan(cls, source: Any) -> Sealer:
@@ -191,7 +192,15 @@ class Sealer:
         if isinstance(before, TenantVariables.VariablesSet) and not (
                 set(before.secret_keys) <= set(after.secret_keys)):
             return False
-        return opened(self.source, before) == opened(target, after)
+        return opened(self._reader(self.source, before.org), before) == opened(
+            self._reader(target, after.org), after)
+
+    def _reader(self, ledger: Any, org: str) -> Any:
+        """One reader per store and organization while verifying (the copy is complete)."""
+        key = (id(ledger), org)
+        if key not in self._readers:
+            self._readers[key] = ledger.secrets.reader(org)
+        return self._readers[key]
 
     def touched(self) -> set[Any]:
         """The key aggregates the copy appended events to (they differ from the source's)."""
@@ -205,10 +214,9 @@ def _values(event: Any) -> dict[str, str]:
     return dict(event.set if isinstance(event, Overlay.OverlayUpdated) else event.values)
 
 
-def opened(ledger: Any, event: Any) -> dict[str, Any]:
-    """An event's fields with its values opened (for comparing a rewritten event with the
-    source's); fingerprints left out, secret keys as a set."""
-    reader = ledger.secrets.reader(event.org)
+def opened(reader: Any, event: Any) -> dict[str, Any]:
+    """An event's fields with its values opened by ``reader`` (for comparing a rewritten event
+    with the source's); fingerprints and secret keys left out (compared apart)."""
     body = {k: v for k, v in event.__dict__.items() if k not in ("fingerprints", "secret_keys")}
     field_name = "set" if isinstance(event, Overlay.OverlayUpdated) else "values"
     body[field_name] = {
