@@ -32,14 +32,19 @@ class Commands:
     async def run(
         self,
         command: Callable[[], Any],
-        schema: type[BaseModel],
+        schema: type[BaseModel] | None,
         status_code: int = 200,
         *,
         remember: bool = True,
+        held: bool = True,
     ) -> JSONResponse:
-        """``remember=False`` keeps the response out of the idempotency store (new tokens)."""
+        """``schema=None``: the command answers JSON-ready already. ``remember=False`` keeps
+        the response out of the idempotency store (new tokens). ``held=False``: a command too
+        long to hold one transaction for (a run records its start, waits for the runner, then
+        records its end) runs alone on the writer, not in its batch's transaction: see
+        :meth:`_execute`."""
         stored, replayed = await self.services.command(
-            lambda: self._execute(command, schema, status_code, remember)
+            lambda: self._execute(command, schema, status_code, remember, held), alone=not held
         )
         headers = {POSITION_HEADER: str(self.position(stored.body))}
         if replayed:
@@ -47,19 +52,32 @@ class Commands:
         return JSONResponse(stored.body, status_code=stored.status, headers=headers)
 
     def _execute(
-        self, command: Callable[[], Any], schema: type[BaseModel], status_code: int, remember: bool
+        self, command: Callable[[], Any], schema: type[BaseModel] | None, status_code: int, remember: bool,
+        held: bool = True,
     ) -> tuple[RecordedResponse, bool]:
+        """Held: the command's events and the key's response commit in one transaction. Not
+        held (a run): the key is looked up before the command runs outside any transaction, and
+        its response recorded after. Both happen on this node's one writer, so a retry sent here
+        while the first attempt runs waits for it and gets its response; two first attempts on
+        two nodes at once may then both run (the response recorded first answers both)."""
         ledger = self.services.ledger
         if self.key is None or not remember:
             # (the writer catches the read models up once the batch is committed)
             return RecordedResponse(self.fingerprint, *self._body(command, schema, status_code)), False
         scope = {"org": self.caller.org, "token": self.caller.token_scope, "key": self.key}
+        response: RecordedResponse | None = None
         try:
-            with ledger.transaction():  # the events and the response commit together
-                first = ledger.recorded_response(**scope)  # on PostgreSQL: the key's lock
+            if not held:
+                first = ledger.recorded_response(**scope)
                 if first is not None:
                     return self._replay(first), True
                 response = RecordedResponse(self.fingerprint, *self._body(command, schema, status_code))
+            with ledger.transaction():
+                first = ledger.recorded_response(**scope)  # on PostgreSQL: the key's lock
+                if first is not None:
+                    return self._replay(first), True
+                if response is None:
+                    response = RecordedResponse(self.fingerprint, *self._body(command, schema, status_code))
                 ledger.record_response(**scope, response=response)
         except IntegrityError:
             # Another node recorded this key first (nothing of ours was committed): theirs.
@@ -77,9 +95,11 @@ class Commands:
         return first
 
     @staticmethod
-    def _body(command: Callable[[], Any], schema: type[BaseModel], status_code: int) -> tuple[int, Any]:
+    def _body(command: Callable[[], Any], schema: type[BaseModel] | None, status_code: int) -> tuple[int, Any]:
         """The status and body; a change request instead of the change (approvals on) is 202."""
         result = command()
+        if schema is None:
+            return status_code, result
         if isinstance(result, RequestView) and schema is not RequestPublic:
             schema, status_code = RequestPublic, 202
         return status_code, schema.model_validate(result, from_attributes=True).model_dump(mode="json")

@@ -13,7 +13,6 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import Field
 
 from api.dependencies import (
-    POSITION_HEADER,
     CommandsDep,
     EditorDep,
     LedgerDep,
@@ -83,7 +82,7 @@ def _output(raw: bytes) -> Any:
     summary="Run a version with the configured runner and record the run", responses=problems(404),
 )
 async def run(name: NamePath, env: EnvPath, body: RunRequest, caller: MoverDep, ledger: LedgerDep,
-              services: ServicesDep) -> JSONResponse:
+              commands: CommandsDep) -> JSONResponse:
     def work() -> dict[str, Any]:
         outcome = ledger.run(org=caller.org, name=name, actor=caller.actor, environment=env,
                              version=body.version, input=body.input, with_env=body.env, timeout=body.timeout)
@@ -92,8 +91,8 @@ async def run(name: NamePath, env: EnvPath, body: RunRequest, caller: MoverDep, 
 
     # On the writer like every command, then the read models catch up (read-your-writes);
     # alone: the runner may take minutes, and must not hold other commands' transaction open.
-    outcome = await services.command(work, alone=True)
-    return JSONResponse(outcome, status_code=201, headers={POSITION_HEADER: str(outcome["position"])})
+    # A retry with the same Idempotency-Key gets the recorded run and runs nothing.
+    return await commands.run(work, None, 201, held=False)
 
 
 @router.get("/scripts/{name}/runs", response_model=list[RunPublic],

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import sys
 import threading
+from pathlib import Path
 
 import httpx
 import pytest
@@ -112,6 +114,44 @@ def test_concurrent_retries_of_one_keyed_request_record_it_once(server: LiveServ
     assert {r.status_code for r in results} == {200}
     assert len({r.text for r in results}) == 1
     assert server.log_size() == before + 2  # the deployment opened, then promoted: once
+
+
+def test_a_retried_run_returns_the_first_run_and_runs_nothing(
+    server: LiveServer, admin: httpx.Client, tmp_path: Path
+) -> None:
+    prepare(admin)
+    counter = tmp_path / "runs.txt"
+    runner = tmp_path / "runner.py"
+    runner.write_text("import sys, json\n"
+                      f"open({str(counter)!r}, 'a').write(sys.stdin.read()[:1])\n"
+                      "print(json.dumps({'ok': True}))\n", encoding="utf-8")
+    assert admin.put("/v1/policy", json={"name": "runner", "value": f"{sys.executable} {runner}"}).status_code == 200
+    path, body = "/v1/scripts/svc/environments/staging/runs", {"input": {"n": 1}}
+    results: list[httpx.Response] = []
+    first = admin.post(path, json=body, headers=keyed("run-1"))
+    assert first.status_code == 201, first.text
+    after_first = server.log_size()
+
+    def retry() -> None:
+        with server.client(admin.headers["x-organization-id"], "admin") as client:
+            results.append(client.post(path, json=body, headers=keyed("run-1")))
+
+    threads = [threading.Thread(target=retry) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert [(r.status_code, r.headers.get("idempotent-replayed")) for r in results] == [(201, "true")] * 3
+    assert {r.json()["run_id"] for r in results} == {first.json()["run_id"]}
+    assert results[0].json() == first.json() and first.json()["output"] == {"ok": True}
+    assert counter.read_text() == "{"  # the runner ran once
+    assert server.log_size() == after_first
+    assert [r["run_id"] for r in admin.get("/v1/scripts/svc/runs").json()] == [first.json()["run_id"]]
+    assert_problem(admin.post(path, json={"input": {"n": 2}}, headers=keyed("run-1")), 422, "idempotency-key")
+    assert counter.read_text() == "{"
+    unkeyed = admin.post(path, json=body)  # a new request: a new run
+    assert unkeyed.status_code == 201 and unkeyed.json()["run_id"] != first.json()["run_id"]
+    assert counter.read_text() == "{{"
 
 
 def test_a_new_token_is_never_stored_so_a_retry_gets_409(server: LiveServer, admin: httpx.Client) -> None:
