@@ -8,7 +8,7 @@ class), the gRPC service (``api/rpc/status.py``) and the web UI (``api/web/rende
 read :data:`ERRORS`; a class without a row takes its nearest ancestor's, and
 ``tests/unit/test_error_table.py`` fails while any ``LedgerError`` subclass has none.
 
-The three errors only the interfaces raise are defined here too.
+The four errors only the interfaces raise are defined here too.
 """
 
 from __future__ import annotations
@@ -49,6 +49,18 @@ class IdempotencyKeyError(LedgerError):
 
 class ServerUnreachableError(LedgerError):
     """The server did not answer (or answered something that is not the API)."""
+
+
+class PositionNotReachedError(LedgerError):
+    """This node's read models did not reach the asked position in time (503 + Retry-After)."""
+
+    def __init__(self, message: str, wanted: int, position: int) -> None:
+        super().__init__(message)
+        self.wanted = wanted
+        self.position = position
+
+    def extra(self) -> dict[str, object]:
+        return {"wanted_position": self.wanted, "position": self.position}
 
 
 @dataclass(frozen=True)
@@ -92,6 +104,7 @@ ERRORS: dict[type[LedgerError], ErrorRow] = {
     BadRequestError: _row(400, "bad-request", "Bad request", 1, "INVALID_ARGUMENT"),
     IdempotencyKeyError: _row(422, "idempotency-key", "Idempotency key refused", 1, "FAILED_PRECONDITION"),
     ServerUnreachableError: _row(502, "server-unreachable", "Server unreachable", 1, "FAILED_PRECONDITION"),
+    PositionNotReachedError: _row(503, "position-not-reached", "Read models not there yet", 1, "UNAVAILABLE"),
 }
 
 #: A problem whose ``type`` is not in the table (``about:blank``, an older server) maps by status.

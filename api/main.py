@@ -22,7 +22,7 @@ from api.dependencies import (
 from api.constraints import declare
 from api.edge import Edge
 from api.operations.routes import describe
-from api.problems import PROBLEM_JSON, install, problem, problem_response
+from api.problems import PROBLEM_JSON, install, ledger_problem, problem, problem_response
 from api.routers import (
     audit, config, diffs, environments, health, incidents, logs, reports, requests, scriptum, scripts,
     tokens, transparency, runs,
@@ -99,8 +99,7 @@ def listen_for_writes(services: Services, loop: asyncio.AbstractEventLoop) -> Lo
 
 async def position_not_reached(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, PositionNotReachedError)
-    body = problem(503, str(error), wanted_position=error.wanted, position=error.position)
-    return problem_response(body, headers={"Retry-After": "1"})
+    return problem_response(ledger_problem(error), headers={"Retry-After": "1"})
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

@@ -22,6 +22,7 @@ from typing import Annotated, Any, TypeVar
 from fastapi import Depends, Header, Request
 from starlette.concurrency import run_in_threadpool
 
+from api.errors import PositionNotReachedError
 from api.problems import BadRequestError
 from api.services import master_key_notice, open_ledger, verifiable_log
 from api.writer import BatchWriter
@@ -163,17 +164,6 @@ def get_projections(services: ServicesDep) -> Callable[[], Projections]:
 ProjectionsDep = Annotated[Callable[[], Projections], Depends(get_projections)]
 
 
-class PositionNotReachedError(Exception):
-    """This node's read models did not reach the asked position in time (503 + Retry-After)."""
-
-    def __init__(self, wanted: int, position: int) -> None:
-        super().__init__(
-            f"this node's read models are at position {position}, not yet at {wanted}: retry shortly"
-        )
-        self.wanted = wanted
-        self.position = position
-
-
 async def wait_for_position(
     request: Request,
     x_revledger_min_position: Annotated[
@@ -191,5 +181,7 @@ async def wait_for_position(
     services: Services = request.app.state.services
     wanted = int(text)
     if not await services.reached(wanted, services.settings.min_position_wait):
-        raise PositionNotReachedError(wanted, services.position)
+        raise PositionNotReachedError(
+            f"this node's read models are at position {services.position}, not yet at {wanted}: retry shortly",
+            wanted, services.position)
 

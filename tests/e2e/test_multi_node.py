@@ -194,6 +194,7 @@ def test_a_position_no_node_reaches_is_answered_503_with_retry_after(cluster: di
         assert response.status_code == 503
         assert response.headers["Retry-After"] == "1"
         assert response.json()["wanted_position"] == 10**12
+        assert response.json()["type"] == "urn:revledger:problem:position-not-reached"
         bad = c.get("/v1/audit", headers={"X-Revledger-Min-Position": "soon"})
         assert bad.status_code == 422  # the header has a declared pattern
     ready = httpx.get(f"{nodes[2].url}/ready").json()

@@ -12,7 +12,7 @@ import pytest
 import api
 import ledger
 import projections
-from api.errors import ERRORS, TYPE_PREFIX, error_class, row_of
+from api.errors import ERRORS, TYPE_PREFIX, PositionNotReachedError, error_class, row_of
 from api.problems import invalid_request, ledger_problem, problem
 from ledger.errors import LedgerError
 from ledger.gates import Gate, GateError
@@ -45,6 +45,7 @@ CLASSES = error_classes()
 MADE = {
     GateError: lambda message: GateError(message, [Gate("staging_first", False, "never ran in staging")]),
     MalformedLogError: lambda message: MalformedLogError(message, 3),
+    PositionNotReachedError: lambda message: PositionNotReachedError(message, 12, 10),
 }
 
 
