@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response
 
-from api.web import actions, pages
+from api.web import actions, pages, requests
 from api.web.diffs import stylesheet
 from api.web.render import HEADERS, STATIC, PageRoute
 
@@ -42,5 +42,6 @@ router = APIRouter()
 router.include_router(static)
 router.include_router(actions.router)
 router.include_router(pages.router)
+router.include_router(requests.router)
 
 __all__ = ["router"]

@@ -459,7 +459,7 @@ PAGES = [
     "/ui/scripts/svc/diff?from=1&to=3", "/ui/scripts/svc/diff?from=staging&to=production",
     "/ui/scripts/svc/promote?environment=production&version=3", "/ui/scripts/svc/rollback?environment=staging",
     "/ui/scripts/svc/rollback?environment=staging&incident=INC-1", "/ui/audit", "/ui/incidents",
-    "/ui/incidents/INC-1", "/ui/compliance",
+    "/ui/incidents/INC-1", "/ui/compliance", "/ui/requests", "/ui/requests?state=&environment=production",
 ]
 
 
