@@ -285,3 +285,31 @@ def test_a_grpc_promotion_obeys_approvals_and_answers_with_the_request(
                       "Authorization": f"Bearer {serve.token(org, 'deployer')}"}) as http:
         assert http.get("/v1/scripts/svc/environments").json()["environments"]["production"] is None
         assert [r["id"] for r in http.get("/v1/requests").json()] == [move.request_id]
+
+
+def test_a_production_configuration_write_over_grpc_records_the_request_and_says_so(
+    serve: Serve, channel: grpc.Channel, org: str
+) -> None:
+    ci = Client(channel, serve, org, "deployer")
+    ci.CreateScript(pb.CreateScriptRequest(name="svc"))
+    ledger = serve.ledger()
+    try:
+        ledger.set_policy(org=org, name="approvals.production", value="2", actor="test-setup")
+    finally:
+        ledger.close()
+
+    error = refusal(lambda: ci.SetEnvVar(pb.SetEnvVarRequest(
+        key="DB_PASSWORD", value="grpc-approve-me-8Jx", environment="production", secret=True)))
+    overlay = refusal(lambda: ci.UpdateScriptEnv(pb.UpdateScriptEnvRequest(
+        name="svc", set={"MODEL": "gpt-5"}, environment="production")))
+
+    assert error.code() == overlay.code() == grpc.StatusCode.FAILED_PRECONDITION
+    assert "production configuration needs 2 approval(s): recorded change request" in error.details()
+    assert "nothing was written yet" in overlay.details()
+    with httpx.Client(base_url=serve.url, headers={"x-organization-id": org,
+                      "Authorization": f"Bearer {serve.token(org, 'deployer')}"}) as http:
+        requests = http.get("/v1/requests").json()
+        assert [r["operation"] for r in requests] == ["overlay.update", "env.set"]
+        assert requests[1]["id"] in error.details()
+        assert http.get("/v1/env/DB_PASSWORD", params={"environment": "production"}).status_code == 404
+    assert ci.SetEnvVar(pb.SetEnvVarRequest(key="MODEL", value="gpt-5", environment="staging")).value == "gpt-5"
