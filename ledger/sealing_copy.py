@@ -49,6 +49,8 @@ class OrgKeys:
     #: a new ring (None: the source's ring is used) and a new data key to add to an old ring
     new_ring: KeyRing | None = None
     added_key: tuple[str, str] | None = None  # (key id, wrapped key)
+    #: whether a value was sealed with it (a prepared new data key is added only then)
+    used: bool = False
 
 
 @dataclass
@@ -141,6 +143,7 @@ class Sealer:
             self.translations[(event.org, before)] = fp
             fingerprints[name] = fp
             if name in to_seal:
+                keys.used = True
                 where = place(event.org, event.originator_id, event.environment, name)
                 stored[name] = envelope.seal(keys.cipher, keys.key_id, where,
                                              event.originator_version, fp, value)
@@ -165,7 +168,7 @@ class Sealer:
             if keys.new_ring is not None:
                 changed.append(keys.new_ring)
                 new_orgs.append(org)
-            elif keys.added_key is not None:
+            elif keys.added_key is not None and keys.used:
                 ring = target.repository.get(KeyRing.create_id(org))
                 ring.add_key(org=org, key_id=keys.added_key[0], data_key=keys.added_key[1],
                              actor=COPY_ACTOR, reason="plaintext secrets sealed by a store copy "
@@ -204,7 +207,7 @@ class Sealer:
 
     def touched(self) -> set[Any]:
         """The key aggregates the copy appended events to (they differ from the source's)."""
-        ids = {KeyRing.create_id(org) for org, keys in self.keys.items() if keys.added_key}
+        ids = {KeyRing.create_id(org) for org, keys in self.keys.items() if keys.added_key and keys.used}
         if any(keys.new_ring for keys in self.keys.values()):
             ids.add(KeyDirectory.create_id())
         return ids
