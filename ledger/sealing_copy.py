@@ -81,12 +81,18 @@ class Sealer:
                 if isinstance(event, TenantVariables.VariablesSet):
                     sealer.marked.setdefault(event.org, set()).update(event.secret_keys)
                 events.append(event)
+        has_ring: dict[str, bool] = {}
         for event in events:
+            if event.org in sealer.orgs:
+                continue
             values = _values(event)
             if any(sealer._secret(event, k) and v and not envelope.is_sealed(v) for k, v in values.items()):
                 sealer.orgs.add(event.org)
-            elif event.fingerprints is None and source.secrets.ring(event.org) is not None:
-                sealer.orgs.add(event.org)  # plain values of an org with keys: fill fingerprints
+            elif event.fingerprints is None:  # plain values of an org with keys: fill fingerprints
+                if event.org not in has_ring:
+                    has_ring[event.org] = source.secrets.ring(event.org) is not None
+                if has_ring[event.org]:
+                    sealer.orgs.add(event.org)
         return sealer
 
     def _secret(self, event: Any, key: str) -> bool:

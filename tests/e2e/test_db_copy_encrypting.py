@@ -274,6 +274,10 @@ def test_snapshots_taken_after_the_change_never_hold_a_secret_set_since_and_a_co
     finally:
         ledger.close()
     after = tuple(f"pin-set-after-{n:03d}" for n in range(60)) + ("whsec-after-change",)
+    for query in (["audit"], ["env", "list"], ["overlay", "get", "invoice-parser"],
+                  ["config", "resolve", "invoice-parser", "--environment", "production"]):
+        ok(source, *query, "--org", "acme")  # the read models (projections.db and its WAL) too
+    assert (source / "projections.db").exists()
     snapshots = b"".join(snapshot_rows(source))
 
     assert snapshots and not [v for v in after if v.encode() in snapshots]
