@@ -138,6 +138,11 @@ def test_a_copy_of_a_legacy_store_encrypts_its_plaintext_secrets_and_answers_eve
     assert files_holding(copy, LEGACY_SECRETS) == []
     # The source is untouched: history is immutable there.
     assert ok(source, "keys", "status")["plaintext_secret_events"] == before["plaintext_secret_events"]
+    # The copy's keys are wrapped by the source's master key until it rotates to its own.
+    rotated = ok(copy, "keys", "rotate")
+    Path(rotated["previous_master_key_file"]).unlink()
+    assert ok(copy, "env", "get", "DB_PASSWORD", "--org", "acme", "--reveal")["value"] == "hunter2"
+    assert rotated["master_key_id"] != before["master_key_id"]
 
 
 def test_the_copys_log_verifies_against_its_own_first_checkpoint(tmp_path: Path) -> None:
