@@ -193,28 +193,33 @@ class ConfigRequests:
                 raise RefusedError(f"the requested value of {key} was shredded with the organization's "
                                    "keys: nothing was written; request the change again")
             values[key] = value
-        view = self._write(request.org, command, values, request.requester, along=(request,))
+        approval = {"request": str(request.id), "requester": request.requester,
+                    "approvers": request.approvers, "required": request.required}
+        view = self._write(request.org, command, values, request.requester, along=(request,),
+                           approval=approval)
         position = getattr(view, "position", None)
         if request.pending_events:  # nothing was written after all: the request alone
             position = self.store.save(request)
         return view.to_dict(), position
 
     def _write(self, org: str, command: dict[str, Any], values: dict[str, str], actor: str,
-               along: tuple[Any, ...] = ()) -> View:
-        """The write itself, as the direct commands make it (their retry is the caller's)."""
+               along: tuple[Any, ...] = (), **why: Any) -> View:
+        """The write itself, as the direct commands make it (their retry is the caller's);
+        ``why``: the ``approval`` the applied event records."""
         config, environment = self.configuration, command["environment"]
         operation = command["operation"]
         if operation == "env.set":
             [(key, value)] = values.items()
             return Configuration.set_variable.__wrapped__(  # type: ignore[attr-defined, no-any-return]
                 config, org=org, key=key, value=value, actor=actor, environment=environment,
-                secret=command["secret"], along=along)
+                secret=command["secret"], along=along, **why)
         if operation == "env.delete":
             return Configuration.delete_variable.__wrapped__(  # type: ignore[attr-defined, no-any-return]
-                config, org=org, key=command["delete"][0], actor=actor, environment=environment, along=along)
+                config, org=org, key=command["delete"][0], actor=actor, environment=environment,
+                along=along, **why)
         if operation == "env.import":
             return config.import_values(org=org, values=values, actor=actor, environment=environment,
-                                        source=command["source"], along=along)
+                                        source=command["source"], along=along, **why)
         return Configuration.update_overlay.__wrapped__(  # type: ignore[attr-defined, no-any-return]
             config, org=org, name=command["script"], actor=actor, set_=values,
-            delete=command["delete"], environment=environment, along=along)
+            delete=command["delete"], environment=environment, along=along, **why)

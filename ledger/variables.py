@@ -59,6 +59,9 @@ class TenantVariables(Aggregate):
         #: ``{"script", "environment"}`` when the change belongs to that pointer's move in the
         #: same transaction (one release, not two); None otherwise.
         release: dict[str, str] | None = None
+        #: ``{"request", "requester", "approvers", "required"}`` when a change request's last
+        #: approval applied it (issue 19); None otherwise.
+        approval: dict[str, Any] | None = None
 
         def apply(self, aggregate: TenantVariables) -> None:
             scope = aggregate.scopes.setdefault(scope_key(self.environment), {})
@@ -72,6 +75,7 @@ class TenantVariables(Aggregate):
         reason: str | None = None
         incident: str | None = None
         release: dict[str, str] | None = None
+        approval: dict[str, Any] | None = None
 
         def apply(self, aggregate: TenantVariables) -> None:
             scope = aggregate.scopes.get(scope_key(self.environment), {})
@@ -94,7 +98,7 @@ class TenantVariables(Aggregate):
         fingerprints: dict[str, str] | None = None,
         **why: Any,
     ) -> None:
-        """``why``: optional ``reason``, ``incident`` and ``release`` (see the event)."""
+        """``why``: optional ``reason``, ``incident``, ``release`` and ``approval`` (see the event)."""
         self.trigger_event(
             self.VariablesSet,
             org=self.org,
@@ -147,6 +151,8 @@ class Overlay(Aggregate):
         incident: str | None = None
         #: As on the tenant's events: the pointer move this change belongs to, if any.
         release: dict[str, str] | None = None
+        #: As on the tenant's events: the change request whose last approval applied it.
+        approval: dict[str, Any] | None = None
 
         def apply(self, aggregate: Overlay) -> None:
             scope = aggregate.scopes.setdefault(scope_key(self.environment), {})
@@ -161,7 +167,7 @@ class Overlay(Aggregate):
         self, environment: str | None, set_: dict[str, str], delete: list[str], actor: str,
         fingerprints: dict[str, str] | None = None, **why: Any
     ) -> None:
-        """``why``: optional ``reason``, ``incident`` and ``release`` (see the event)."""
+        """``why``: optional ``reason``, ``incident``, ``release`` and ``approval`` (see the event)."""
         self.trigger_event(
             self.OverlayUpdated,
             org=self.org,

@@ -164,6 +164,12 @@ def _fingerprints(values: dict[str, str], keyed: dict[str, str] | None) -> dict[
             for k, v in sorted(values.items())}
 
 
+def _approved(details: dict[str, Any], e: Any) -> dict[str, Any]:
+    """A configuration change's details, with the change request that applied it (if one did)."""
+    approval = getattr(e, "approval", None)
+    return {**details, "approval": approval} if approval else details
+
+
 REQUEST_TOPICS = tuple(
     getattr(ChangeRequest, name).TOPIC for name in ("Requested", "Approved", "Rejected", "Applied", "NotApplied")
 )
@@ -300,20 +306,20 @@ class AuditTrail(Projection[AuditView]):
         e = domain_event
         self._record(
             e, tracking, "env", keys=sorted(e.values),
-            details={"set": _fingerprints(e.values, e.fingerprints), "source": e.source},
+            details=_approved({"set": _fingerprints(e.values, e.fingerprints), "source": e.source}, e),
         )
 
     @process_event.register
     def _(self, domain_event: TenantVariables.VariablesDeleted, tracking: Tracking) -> None:
         e = domain_event
-        self._record(e, tracking, "env", keys=sorted(e.keys), details={"deleted": sorted(e.keys)})
+        self._record(e, tracking, "env", keys=sorted(e.keys), details=_approved({"deleted": sorted(e.keys)}, e))
 
     @process_event.register
     def _(self, domain_event: Overlay.OverlayUpdated, tracking: Tracking) -> None:
         e = domain_event
         self._record(
             e, tracking, "overlay", keys=sorted({*e.set, *e.delete}),
-            details={"set": _fingerprints(e.set, e.fingerprints), "deleted": sorted(e.delete)},
+            details=_approved({"set": _fingerprints(e.set, e.fingerprints), "deleted": sorted(e.delete)}, e),
         )
 
     @process_event.register

@@ -140,6 +140,7 @@ class Compliance:
 
     @staticmethod
     def _config(environment: str, audit: dict[str, Any]) -> dict[str, Any]:
+        approval = (audit["details"] or {}).get("approval") or {}  # applied by a change request
         return {
             "time": audit["time"], "actor": audit["actor"], "script": audit["script"],
             "kind": audit["kind"], "environment": audit["environment"],
@@ -147,8 +148,9 @@ class Compliance:
             "staged_at": None, "smoke": None, "smoke_run": None, "override": False,
             "overridden_gates": [], "overridden_by": None, "incident": audit["incident"],
             "reason": audit["reason"], "keys": audit["keys"] or [], "position": audit["position"],
-            "requester": audit["actor"], "approvers": [], "request": None, "approvals_exempt": False,
-            "approvals_required": 0, "approvals_required_now": 0,
+            "requester": approval.get("requester", audit["actor"]), "approvers": approval.get("approvers", []),
+            "request": approval.get("request"), "approvals_exempt": False,
+            "approvals_required": approval.get("required", 0), "approvals_required_now": 0,
         }
 
     @staticmethod

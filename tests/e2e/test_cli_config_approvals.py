@@ -65,6 +65,11 @@ def test_a_production_secret_becomes_a_sealed_request_and_the_last_approval_writ
     assert leaked(cli, SECRET) == []
     env_rows = cli.json("audit", "--kind", "env")
     assert [(r["actor"], r["environment"]) for r in env_rows] == [("alice", "production")]
+    approval = {"request": request["id"], "requester": "alice", "approvers": ["bob", "carol"], "required": 2}
+    assert env_rows[0]["details"]["approval"] == approval
+    report = cli.json("report", "compliance", "--since", "-1h", "--until", "now")
+    rows = [(r["kind"], r["keys"], r["requester"], r["approvers"], r["request"]) for r in report["rows"]]
+    assert rows == [("env", ["DB_PASSWORD"], "alice", ["bob", "carol"], request["id"])]
     steps = [r["details"]["step"] for r in cli.json("audit", "--kind", "request")]
     assert steps == ["requested", "approved", "approved", "applied"]
 
