@@ -17,17 +17,18 @@ from __future__ import annotations
 
 import hashlib
 import json
-import multiprocessing
 import os
 import stat
 import threading
-from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 from revledger_verify import merkle
-from revledger_verify.export import Failure, Verdict, check_checkpoint, verify_export
+from revledger_verify.export import Failure, Verdict, check_checkpoint, skip_line, verify_export
 from revledger_verify.note import PublicKey
+
+if TYPE_CHECKING:
+    from multiprocessing.connection import Connection
 
 #: Below this many bytes of events one process is quicker than starting several.
 MIN_PARALLEL_BYTES = 16 << 20
@@ -43,6 +44,8 @@ def default_jobs() -> int:
 
 def can_fork() -> bool:
     """Forking is safe only in a process with one thread (the command line verifier)."""
+    import multiprocessing  # here: a one-process verify does without it
+
     return "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
 
 
@@ -69,7 +72,7 @@ def _verify_in_parallel(path: str, stream: IO[bytes], key: PublicKey, jobs: int,
         checkpoint = check_checkpoint(header.get("checkpoint"), key)
     except (ValueError, Failure):
         return None
-    stream.readline()  # the recorded leaves: only needed to name a failure
+    skip_line(stream)  # the recorded leaves: only needed to name a failure
     start, end = stream.tell(), os.fstat(stream.fileno()).st_size
     if end - start < min_bytes:
         return None
@@ -88,6 +91,8 @@ def _verify_in_parallel(path: str, stream: IO[bytes], key: PublicKey, jobs: int,
 
 
 def _fold(path: str, ranges: list[tuple[int, int]], size: int) -> merkle.Frontier | None:
+    import multiprocessing
+
     context = multiprocessing.get_context("fork")
     pipes, workers = [], []
     for first, last in ranges:
