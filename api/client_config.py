@@ -26,7 +26,8 @@ class ConfigClient(Transport):
                        incident: str | None = None) -> dict[str, Any]:
         body = {"from": source, "to": target, "keys": keys, "include_tenant": include_tenant,
                 "dry_run": dry_run, "reason": reason, "incident": incident}
-        return self._send("POST", f"/v1/scripts/{seg(name)}/config/promote", org, body)  # type: ignore[no-any-return]
+        data = self._send("POST", f"/v1/scripts/{seg(name)}/config/promote", org, body)
+        return to_view(RequestView, data) if "requester" in data else data  # type: ignore[no-any-return]
 
     def plan_config_restore(self, *, org: str, name: str, to: int | str,
                             environment: str = "production") -> list[dict[str, Any]]:

@@ -103,7 +103,8 @@ class Ledger(Application[UUID]):
         self.releasing = Releasing(self.aggregates, self.secrets)
         self.environments = Environments(self.aggregates, self.safety, self.releasing)
         self.configuration = Configuration(self.aggregates, self.secrets)
-        self.config_requests = ConfigRequests(self.aggregates, self.safety, self.configuration, self.secrets)
+        self.config_requests = ConfigRequests(self.aggregates, self.safety, self.configuration, self.secrets,
+                                              self.releasing)
         self.approvals = Approvals(self.aggregates, self.safety, self.environments, self.config_requests)
         self.access = Access(self.aggregates)
         self.runs = Runs(self.aggregates, self.configuration)
@@ -175,7 +176,7 @@ class Ledger(Application[UUID]):
     pointers = delegate("environments", Environments.pointers)
     promote = delegate("approvals", Approvals.promote)
     rollback = delegate("approvals", Approvals.rollback)
-    promote_config = delegate("releasing", Releasing.promote_config)
+    promote_config = delegate("config_requests", ConfigRequests.promote_config)
     plan_config_restore = delegate("releasing", Releasing.plan_config_restore)
 
     # Change requests (two-person approvals)

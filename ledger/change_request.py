@@ -23,7 +23,7 @@ from ledger.tokens import ROLES
 STATES = ("open", "approved", "applied", "rejected", "expired")
 #: The configuration writes a request may hold (:mod:`ledger.config_requests`); the others are
 #: ``promote`` and ``rollback``.
-CONFIG_OPERATIONS = ("env.set", "env.delete", "env.import", "overlay.update")
+CONFIG_OPERATIONS = ("env.set", "env.delete", "env.import", "overlay.update", "config.promote")
 
 
 class ChangeRequest(Aggregate):

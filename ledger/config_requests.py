@@ -1,8 +1,9 @@
 """Environment-scoped configuration writes through change requests (:class:`ConfigRequests`).
 
 With ``approvals.<environment>`` above 0, ``env set``, ``env delete``, ``env import`` and
-``overlay update`` scoped to that environment record a :class:`ChangeRequest` instead of
-writing. The request holds the exact command, in one shape for all four: ``set`` (values),
+``overlay update`` scoped to that environment, and ``config promote`` into it, record a
+:class:`ChangeRequest` instead of writing (a config promote's command holds no values: its plan
+holds the fingerprints of the copy, which must be the same when the last approval makes it). The request holds the exact command, in one shape for all four: ``set`` (values),
 ``delete`` (keys), each value's ``fingerprints``. Its secret values are sealed (issue 16's
 envelope, :mod:`ledger.envelope`) for the request itself: bound to the organization, the
 request's id, the scope and the key, so no event holds them in plaintext; outputs show them
@@ -30,6 +31,7 @@ from ledger.names import check_scope, check_variable_name
 from ledger.policy_settings import duration_seconds
 from ledger.request_view import request_view
 from ledger.retries import retried
+from ledger.releasing import Releasing
 from ledger.safety import Safety
 from ledger.secrets import Reader, Secrets, place
 from ledger.views import View
@@ -39,11 +41,12 @@ class ConfigRequests:
     """Tenant-variable and overlay writes, through a change request when the policy asks."""
 
     def __init__(self, store: Aggregates, safety: Safety, configuration: Configuration,
-                 secrets: Secrets) -> None:
+                 secrets: Secrets, releasing: Releasing) -> None:
         self.store = store
         self.safety = safety
         self.configuration = configuration
         self.secrets = secrets
+        self.releasing = releasing
 
     def required(self, org: str, environment: str | None) -> int:
         if environment is None:
@@ -104,6 +107,49 @@ class ConfigRequests:
                                  org=org, name=name, actor=actor, set_=set_, delete=delete,
                                  environment=environment))
 
+    def promote_config(self, *, org: str, name: str, source: str, target: str, actor: str,
+                       keys: list[str] | None = None, include_tenant: bool = False, dry_run: bool = False,
+                       reason: str | None = None, incident: str | None = None) -> dict[str, Any] | View:
+        """``config promote``, or (approvals on for ``target``) a request to make this copy."""
+        copy = dict(org=org, name=name, source=source, target=target, actor=actor, keys=keys,
+                    include_tenant=include_tenant, reason=reason, incident=incident)
+        if dry_run or not self.required(org, target):
+            return self.releasing.promote_config(**copy, dry_run=dry_run)
+        planned = self.releasing.promote_config(**copy, dry_run=True)
+        if not planned["changes"]:
+            return self.releasing.promote_config(**copy)
+        command = {"operation": "config.promote", "environment": target, "source": source, "keys": keys,
+                   "include_tenant": include_tenant, "reason": reason, "incident": incident}
+        plan = {"kind": "config", "operation": "config.promote", "script": name, "environment": target,
+                "layer": f"overlay[{target}]", "changes": planned["changes"], "changed": True}
+        return self._open(org, actor, command, plan, name, ())
+
+    def _copy_now(self, request: ChangeRequest, **extra: Any) -> dict[str, Any]:
+        command = request.command
+        return Releasing.promote_config.__wrapped__(  # type: ignore[attr-defined, no-any-return]
+            self.releasing, org=request.org, name=request.script, source=command["source"],
+            target=command["environment"], actor=request.requester, keys=command["keys"],
+            include_tenant=command["include_tenant"], reason=command["reason"],
+            incident=command["incident"], **extra)
+
+    def _check_copy_unchanged(self, request: ChangeRequest) -> None:
+        now = self._copy_now(request, dry_run=True)["changes"]
+        if now != request.plan["changes"]:
+            shown = ", ".join(f"{c['op']} {c['key']} in {c['layer']}" for c in now) or "nothing"
+            raise ConflictError(f"the configuration changed since the request: the copy would now be {shown}; "
+                                "nothing was written")
+
+    def _open(self, org: str, actor: str, command: dict[str, Any], plan: dict[str, Any],
+              script: str | None, pending: Any, request_id: Any = None) -> View:
+        environment = command["environment"]
+        expiry = duration_seconds(self.safety.get_policy(org=org)["approvals.expiry"])
+        request = ChangeRequest.open(
+            request_id=request_id, expires_in=expiry, org=org, environment=environment,
+            operation=command["operation"], script=script, command=command, plan=plan,
+            requester=actor, required=self.required(org, environment), role=change_role(environment),
+        )
+        return request_view(request, position=self.store.save(*pending, request))
+
     @retried
     def _request(self, org: str, actor: str, command: dict[str, Any], values: dict[str, str],
                  delete: list[str], *, secret_keys: set[str] = frozenset(),  # type: ignore[assignment]
@@ -121,13 +167,7 @@ class ConfigRequests:
         plan = self._plan(org, command, Reader(self.secrets, org, sealing.ring))
         if not plan["changed"]:
             return direct() if direct else self._write(org, command, values, actor)
-        expiry = duration_seconds(self.safety.get_policy(org=org)["approvals.expiry"])
-        request = ChangeRequest.open(
-            request_id=request_id, expires_in=expiry, org=org, environment=environment,
-            operation=command["operation"], script=script, command=command, plan=plan,
-            requester=actor, required=self.required(org, environment), role=change_role(environment),
-        )
-        return request_view(request, position=self.store.save(*sealing.pending, request))
+        return self._open(org, actor, command, plan, script, sealing.pending, request_id)
 
     # The plan ------------------------------------------------------------------------
 
@@ -165,6 +205,9 @@ class ConfigRequests:
     def plan_now(self, request: ChangeRequest) -> dict[str, Any]:
         """The plan as it would apply now, or ``{"error": why}`` if it no longer holds."""
         try:
+            if request.operation == "config.promote":
+                self._check_copy_unchanged(request)
+                return request.plan
             self._check_unchanged(request)
         except ConflictError as error:
             return {"error": error.message}
@@ -184,6 +227,14 @@ class ConfigRequests:
     def apply(self, request: ChangeRequest) -> tuple[dict[str, Any], int | None]:
         """Write what the request asked, saved with ``request`` (its Applied event) in one
         transaction; a LedgerError if the plan no longer holds. (The applied view, position.)"""
+        approval = {"request": str(request.id), "requester": request.requester,
+                    "approvers": request.approvers, "required": request.required}
+        if request.operation == "config.promote":
+            self._check_copy_unchanged(request)
+            copied = self._copy_now(request, along=(request,), approval=approval)
+            if request.pending_events:  # (the check above makes this the same non-empty copy)
+                return copied, self.store.save(request)
+            return copied, copied["position"]
         self._check_unchanged(request)
         command, reader = request.command, self.secrets.reader(request.org)
         values = {}
@@ -193,8 +244,6 @@ class ConfigRequests:
                 raise RefusedError(f"the requested value of {key} was shredded with the organization's "
                                    "keys: nothing was written; request the change again")
             values[key] = value
-        approval = {"request": str(request.id), "requester": request.requester,
-                    "approvers": request.approvers, "required": request.required}
         view = self._write(request.org, command, values, request.requester, along=(request,),
                            approval=approval)
         position = getattr(view, "position", None)

@@ -11,6 +11,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from eventsourcing.domain import Aggregate
+
 from ledger.aggregates import Aggregates
 from ledger.config_copy import ConfigCopy, Values, effective_changes, effective_values, plan_copy
 from ledger.deployment import Deployment
@@ -108,9 +110,11 @@ class Releasing:
         self, *, org: str, name: str, source: str, target: str, actor: str,
         keys: list[str] | None = None, include_tenant: bool = False, dry_run: bool = False,
         reason: str | None = None, incident: str | None = None,
+        along: tuple[Aggregate, ...] = (), approval: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
         """``config promote``: copy a script's ``overlay[FROM]`` to ``overlay[TO]`` as one event
-        (with ``include_tenant`` also the referenced ``tenant[FROM]`` keys). ``dry_run`` plans."""
+        (with ``include_tenant`` also the referenced ``tenant[FROM]`` keys). ``dry_run`` plans.
+        ``along`` and ``approval``: the change request whose last approval applies it."""
         script = self.store.script(org, name)
         tenant, overlay = self.store.tenant(org), self.store.overlay(org, name)
         versions = [d.current if d else None for d in
@@ -119,11 +123,12 @@ class Releasing:
                                    versions=versions, tenant=tenant, overlay=overlay)
         before = effective_values(tenant, overlay, self.secrets.reader(org))
         sealing = self.secrets.sealing(org, actor)
-        changed = plan.apply(tenant, overlay, org, name, actor, sealing, reason=reason, incident=incident)
+        why = {"approval": approval} if approval else {}
+        changed = plan.apply(tenant, overlay, org, name, actor, sealing, reason=reason, incident=incident, **why)
         # Read under the ring the copy sealed with (a first ring is not saved yet).
         after = effective_values(changed[0] or tenant, changed[1] or overlay, Reader(self.secrets, org, sealing.ring))
         # A dry run drops the unsaved aggregates: the log is unchanged.
-        position = self.store.save(*plan.pending, *changed) if plan and not dry_run else None
+        position = self.store.save(*plan.pending, *changed, *along) if plan and not dry_run else None
         return {
             "script": name, "from": source, "to": target, "changes": plan.changes,
             "position": position, "dry_run": dry_run,

@@ -45,8 +45,8 @@ class RequestView(View):
 
 def masked(command: dict[str, Any]) -> dict[str, Any]:
     """The command as outputs show it: sealed values masked (their fingerprints are beside them)."""
-    if command.get("operation") not in CONFIG_OPERATIONS:
-        return command
+    if command.get("operation") not in CONFIG_OPERATIONS or "set" not in command:
+        return command  # (a config promote holds no values: the copy reads them when applied)
     return {**command, "set": {k: MASK if is_sealed(v) else v for k, v in command["set"].items()}}
 
 

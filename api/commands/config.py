@@ -262,6 +262,8 @@ def config_promote(
         actor=inv.actor, keys=wanted, include_tenant=include_tenant, dry_run=dry_run,
         reason=reason, incident=incident,
     )
+    if requested(answer, output):
+        return
     if output != Output.table:
         emit(answer, output)
         return

@@ -41,8 +41,9 @@ def describe(view: Any) -> str:
     data = view_dict(view)
     what = f"{data['operation']} of {data['script']} in {data['environment']}"
     if data["operation"] in CONFIG_OPERATIONS:
-        command = data["command"]
-        keys = ", ".join(sorted({*command["set"], *command["delete"]}))
+        command, changes = data["command"], (data.get("plan") or {}).get("changes", [])
+        keys = ", ".join(sorted({*command.get("set", {}), *command.get("delete", []),
+                                 *(c["key"] for c in changes)}))
         where = f"the overlay of {data['script']}" if data["script"] else "tenant variables"
         what = f"{data['operation']} of {keys} in {where}, {data['environment']}"
     count = f"{len(data['approvers'])}/{data['required']} approvals"

@@ -198,7 +198,7 @@ async def resolve_config(
 @router.post(
     "/scripts/{name}/config/promote", response_model=ConfigPromotionPublic,
     summary="Copy a script's overlay[FROM] to overlay[TO] as one event (or plan it: dry_run)",
-    tags=["overlays"], responses=problems(404, 409),
+    tags=["overlays"], responses={**problems(404, 409), **APPROVALS_NEEDED},
 )
 async def promote_config(
     name: NamePath, body: ConfigPromoteRequest, caller: EditorDep, ledger: LedgerDep,

@@ -117,3 +117,19 @@ def test_the_remote_client_answers_a_configuration_write_with_the_request(
     assert isinstance(request, RequestView) and request.requester == "alice"
     assert request.command["set"] == {"MODEL": "gpt-5"}  # not a secret: shown as it is
     assert client.set_variable(org=org, key="MODEL", value="gpt-5", actor="x", environment="staging").value == "gpt-5"
+
+
+def test_config_promote_into_production_answers_202_and_copies_when_approved(
+    server: LiveServer, team: dict[str, httpx.Client]
+) -> None:
+    root = team["root"]
+    assert root.patch("/v1/scripts/svc/env", json={"set": {"MODEL": "gpt-5"}, "environment": "staging"}).status_code == 200
+    path = "/v1/scripts/svc/config/promote"
+    assert team["alice"].post(path, json={"from": "staging", "to": "production", "dry_run": True}).status_code == 200
+
+    request = accepted(team["alice"].post(path, json={"from": "staging", "to": "production"}))
+
+    assert request["operation"] == "config.promote" and request["plan"]["changes"][0]["key"] == "MODEL"
+    assert approve(team, request)["changes"][0]["op"] == "add"
+    overlay = root.get("/v1/scripts/svc/env", params={"environment": "production"}).json()
+    assert overlay["variables"]["MODEL"]["value"] == "gpt-5"

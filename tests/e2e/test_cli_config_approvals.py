@@ -148,3 +148,33 @@ def test_a_requested_secret_shredded_before_the_last_approval_is_not_written(app
     assert result.exit_code == 3, result.output
     assert "API_TOKEN was shredded" in result.stderr
     assert "no variable" in cli.fails("env", "get", "API_TOKEN", "-e", "production")
+
+
+def test_config_promote_into_production_is_a_request_copied_when_approved_unless_the_copy_changed(
+    approvals: Cli,
+) -> None:
+    cli = approvals
+    cli.ok("overlay", "update", "svc", "-e", "staging", "--set", "MODEL=gpt-5", "--set", f"API_KEY={SECRET}")
+    planned = cli.json("config", "promote", "svc", "--from", "staging", "--to", "production", "--dry-run")
+
+    request = requested(cli, "config", "promote", "svc", "--from", "staging", "--to", "production")
+
+    assert (request["operation"], request["script"], request["command"]["source"]) == ("config.promote", "svc", "staging")
+    assert request["plan"]["changes"] == planned["changes"]  # fingerprints only; the command holds no value
+    assert cli.json("overlay", "get", "svc", "-e", "production")["variables"] == {}
+    applied = approve_twice(cli, request)
+    assert [c["key"] for c in applied["applied"]["changes"]] == ["API_KEY", "MODEL"]
+    shown = cli.json("overlay", "get", "svc", "-e", "production", "--reveal")["variables"]
+    assert {k: v["value"] for k, v in shown.items()} == {"API_KEY": SECRET, "MODEL": "gpt-5"}
+    assert cli.json("audit", "--kind", "overlay")[-1]["details"]["approval"]["approvers"] == ["bob", "carol"]
+    assert leaked(cli, SECRET) == []
+
+    # Staging moved on after the request: the approved copy is not the one asked for.
+    cli.ok("overlay", "update", "svc", "-e", "staging", "--set", "MODEL=gpt-6")
+    stale = requested(cli, "config", "promote", "svc", "--from", "staging", "--to", "production")
+    cli.ok("overlay", "update", "svc", "-e", "staging", "--set", "MODEL=gpt-7")
+    cli.ok("request", "approve", stale["id"], env=as_("bob"))
+    result = cli("request", "approve", stale["id"], env=as_("carol"))
+    assert result.exit_code == 3, result.output
+    assert "the configuration changed since the request" in result.stderr
+    assert cli.json("overlay", "get", "svc", "-e", "production")["variables"]["MODEL"]["value"] == "gpt-5"
