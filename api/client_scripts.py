@@ -55,7 +55,8 @@ class ScriptsClient(Transport):
     def diff(self, *, org: str, name: str, old: str, new: str, view: str = "blocks") -> dict[str, Any]:
         return self._get(f"/v1/scripts/{seg(name)}/diff", org, **{"from": old, "to": new, "view": view})  # type: ignore[no-any-return]
 
-    def history(self, *, org: str, name: str,
-                environment: str | None = None) -> list[dict[str, Any]]:
+    def history(self, *, org: str, name: str, environment: str | None = None,
+                releases: bool = False) -> list[dict[str, Any]]:
         path = f"/v1/scripts/{seg(name)}/history"
-        return self._get(path, org, environment=environment)  # type: ignore[no-any-return]
+        return self._get(path, org, environment=environment,  # type: ignore[no-any-return]
+                         releases="true" if releases else None)

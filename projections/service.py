@@ -186,8 +186,10 @@ class Projections:
         return answer
 
     def history(
-        self, *, org: str, name: str, environment: str | None = None
+        self, *, org: str, name: str, environment: str | None = None, releases: bool = False
     ) -> list[dict[str, Any]]:
+        """Publishes and pointer moves, newest first; with ``releases`` also the configuration
+        changes that started a release (kind ``config``)."""
         check_org(org)
         if environment is not None:
             check_environment(environment)
@@ -208,9 +210,9 @@ class Projections:
                 "overridden_gates": row["gates"] or [], "quarantined": details.get("quarantined"),
             })
         entries = with_releases(self.releases.view, entries)
-        # Configuration changes that started a release of the script (same version, new config).
-        entries += config_entries(self.releases.view, org, name, environment)
-        entries.sort(key=lambda e: e["position"], reverse=True)
+        if releases:  # configuration changes that started a release (same version, new config)
+            entries += config_entries(self.releases.view, org, name, environment)
+            entries.sort(key=lambda e: e["position"], reverse=True)
         return entries
 
     def audit(

@@ -147,16 +147,20 @@ def at(
 def history(
     name: Annotated[str, typer.Argument(help="Script name.")],
     environment: EnvOpt = None,
+    releases: Annotated[bool, typer.Option(
+        "--releases", help="Also list each configuration change that started a release (kind config).")] = False,
     org: OrgOpt = None,
     output: OutputOpt = Output.table,
 ) -> None:
-    """Versions published, every pointer move of a script and every configuration change that
-    started a release of it (kind config: same version, new config_sha256), newest first.
+    """Versions published and every pointer move of a script, newest first; with --releases also
+    every configuration change that started a release of it (kind config: same version, new
+    config_sha256).
 
-    Example: revledger history invoice-parser --environment production
+    Example: revledger history invoice-parser --environment production --releases
     """
     inv = invocation(org)
-    emit(read_models(inv).history(org=inv.org, name=name, environment=environment), output, columns=HISTORY_COLUMNS)
+    answer = read_models(inv).history(org=inv.org, name=name, environment=environment, releases=releases)
+    emit(answer, output, columns=HISTORY_COLUMNS)
 
 
 def audit(

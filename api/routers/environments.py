@@ -166,9 +166,10 @@ async def snapshot(
 async def history(
     name: NamePath, caller: ViewerDep, services: ServicesDep, projections: ProjectionsDep,
     environment: EnvQuery = None,
+    releases: Annotated[bool, Query(description="Also the configuration changes that started a release (kind config).")] = False,
 ) -> Any:
     return await services.read(
-        lambda: projections().history(org=caller.org, name=name, environment=environment)
+        lambda: projections().history(org=caller.org, name=name, environment=environment, releases=releases)
     )
 
 

@@ -102,7 +102,9 @@ def test_history_over_http_lists_configuration_only_releases(server: LiveServer,
     first = editor.get("/v1/scripts/svc/environments/staging/release").json()
     assert editor.patch("/v1/scripts/svc/env", json={"environment": "staging", "set": {"MODEL": "b"}}).status_code == 200
 
-    history = editor.get("/v1/scripts/svc/history", params={"environment": "staging"})
+    plain = editor.get("/v1/scripts/svc/history", params={"environment": "staging"}).json()
+    assert [e["kind"] for e in plain] == ["promote", "publish"]  # config releases only when asked
+    history = editor.get("/v1/scripts/svc/history", params={"environment": "staging", "releases": "true"})
 
     assert history.status_code == 200, history.text
     latest = history.json()[0]

@@ -118,8 +118,9 @@ def test_history_and_timeline_list_configuration_only_releases_with_no_version_c
     cli.ok("env", "set", "MODEL", "medium", "-e", "production")  # shadowed by the overlay: no release
     changed = cli.json("release", "show", "svc", "-e", "production")
 
-    history = cli.json("history", "svc")
-    production = cli.json("history", "svc", "-e", "production")
+    history = cli.json("history", "svc", "--releases")
+    production = cli.json("history", "svc", "-e", "production", "--releases")
+    assert [e for e in cli.json("history", "svc") if e["kind"] == "config"] == []  # only when asked
     timeline = cli.json("timeline", "-e", "production", "--since", start)
 
     configs = [e for e in history if e["kind"] == "config"]
@@ -140,5 +141,5 @@ def test_history_and_timeline_list_configuration_only_releases_with_no_version_c
     tenant = [e for e in timeline["entries"] if e["kind"] == "env" and e["position"] > entry["position"]]
     assert [[(r["script"], r["config_sha256"]) for r in e["releases"]] for e in tenant] == [
         [("other", sha({"MODEL": "medium"}))]]
-    table = cli.ok("history", "svc", "-e", "production").stdout
+    table = cli.ok("history", "svc", "-e", "production", "--releases").stdout
     assert "config" in table
