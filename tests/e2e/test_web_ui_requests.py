@@ -86,3 +86,59 @@ def test_an_unknown_request_is_a_not_found_page(ui: Ui, org: Org) -> None:
     assert response.status == 404
     expect(ui.page.get_by_text("unknown change request 0123456789")).to_be_visible()
     ui.watch.errors.clear()  # Chromium logs the 404
+
+
+def test_two_principals_approve_in_the_browser_the_requester_and_a_viewer_are_offered_no_buttons(
+    browser: Any, ui: Ui, org: Org,
+) -> None:
+    require_approvals(org, "production", 2)
+    request = org.api().put("/v1/env/DB_PASSWORD", json={"value": SECRET, "environment": "production", "secret": True})
+    assert request.status_code == 202, request.text
+    path = f"/ui/requests/{request.json()['id'][:8]}"
+    second = org.server.issue(org.name, "deployer", name="deployer2")
+
+    for token, refused in ((org.tokens["viewer"], 403), (org.tokens["deployer"], 409)):  # a viewer; the requester
+        ui.context.clear_cookies()
+        ui.sign_in(token, then=path)
+        expect(ui.page.get_by_role("heading", name=re.compile("env.set in production"))).to_be_visible()
+        expect(ui.page.get_by_role("button", name=re.compile("Approve"))).to_have_count(0)
+        before = org.server.log_size()
+        forged = ui.page.request.post(org.server.url + path + "/approve", form={"csrf_token": ui.csrf()})
+        assert forged.status == refused, forged.text()
+        assert org.server.log_size() == before
+        ui.watch.errors.clear()
+    no_csrf = ui.page.request.post(org.server.url + path + "/reject", form={"reason": "x"})
+    assert no_csrf.status == 403 and "CSRF" in no_csrf.text()
+
+    ui.context.clear_cookies()
+    ui.sign_in(org.tokens["admin"], then=path)
+    ui.page.get_by_label("Reason (optional").fill("fingerprint checked")
+    ui.page.get_by_role("button", name="Approve as admin").click()
+    expect(ui.page.get_by_role("status")).to_have_text("Approved: it waits for more approvals.")
+    expect(ui.page.locator(".request-facts")).to_contain_text("1 of 2 approvals")
+    expect(ui.page.get_by_role("button", name=re.compile("Approve"))).to_have_count(0)  # counted once
+    ui.shot("approved-once")
+
+    ui.context.clear_cookies()
+    ui.sign_in(second, then=path)
+    ui.page.get_by_role("button", name="Approve as deployer2").click()
+    expect(ui.page.get_by_role("status")).to_have_text("Approved: the change is applied.")
+    expect(ui.page.locator("strong.state")).to_have_text("applied")
+    expect(ui.page.locator("ul.approvals")).to_contain_text("approved by admin: fingerprint checked")
+    ui.shot("applied")
+    revealed = org.api("admin").get("/v1/env/DB_PASSWORD", params={"environment": "production", "reveal": True})
+    assert revealed.json()["value"] == SECRET
+    assert SECRET not in ui.page.content()
+
+
+def test_a_request_is_rejected_in_the_browser_with_a_reason(ui: Ui, org: Org) -> None:
+    require_approvals(org, "production", 1)
+    move = org.api().post("/v1/scripts/svc/environments/production/promote", json={"version": 2})
+    assert move.status_code == 202, move.text
+    ui.sign_in(org.tokens["admin"], then=f"/ui/requests/{move.json()['id']}")
+    ui.page.get_by_label("Reason for rejecting").fill("not during the freeze")
+    ui.page.get_by_role("button", name="Reject").click()
+    expect(ui.page.get_by_role("status")).to_have_text("Rejected: nothing will change.")
+    expect(ui.page.locator(".request-facts")).to_contain_text("rejected — not during the freeze")
+    production = org.ok("GET", "/v1/scripts/svc/environments", role="viewer")["environments"]["production"]
+    assert production == 1
