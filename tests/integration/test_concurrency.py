@@ -265,3 +265,31 @@ def test_racing_promotions_without_expectation_all_succeed_while_racing_cas_ones
     assert [r.returncode for r in cas].count(0) == 1, [(r.returncode, r.stderr) for r in cas]
     for loser in (r for r in cas if r.returncode != 0):
         assert_refused_as_conflict(loser)
+
+
+def test_racing_approvals_of_a_configuration_request_write_it_exactly_once(home: Path) -> None:
+    app = Ledger(env=store_env(home))
+    try:
+        app.set_policy(org=ORG, name="approvals.production", value="2", actor="setup")
+        request = app.set_variable(org=ORG, key="DB_PASSWORD", value="race-secret-5Rq", actor="setup",
+                                   environment="production")
+    finally:
+        app.close()
+
+    results = run_cli_concurrently(home, [["request", "approve", request.id]] * 3, timeout=3 * TIMEOUT)
+
+    answers = [json.loads(r.stdout) for r in results if r.returncode == 0]
+    assert sorted(a["state"] for a in answers) == ["applied", "open"], [r.stderr for r in results]
+    refused = [r for r in results if r.returncode != 0]
+    assert len(refused) == 1 and "no longer open" in refused[0].stderr, refused[0].stderr
+    app = Ledger(env=store_env(home))
+    try:
+        written = [app.mapper.to_domain_event(n) for n in app.recorder.select_notifications(start=1, limit=10_000)
+                   if n.topic == "revledger:TenantVariables.VariablesSet"]
+        shown = app.get_request(org=ORG, request_id=request.id)
+        assert app.get_variable(org=ORG, key="DB_PASSWORD", environment="production", reveal=True).value == \
+            "race-secret-5Rq"
+    finally:
+        app.close()
+    assert len(written) == 1 and written[0].approval["approvers"] == shown.approvers
+    assert shown.state == "applied" and len(set(shown.approvers)) == 2
