@@ -33,13 +33,18 @@ class LedgerGroup(TyperGroup):
                              standalone_mode=standalone_mode, **extra)
 
     def invoke(self, ctx: typer.Context) -> Any:
+        from api.commands.common import after_command
+
         args = [*getattr(ctx, "protected_args", []), *ctx.args]
         try:
             with warnings.catch_warnings():
                 # The ledger's warnings (a time in the future, …) are one line each on stderr.
                 warnings.simplefilter("always", FutureInstantWarning)
                 warnings.showwarning = _warning_line
-                return super().invoke(ctx)
+                try:
+                    return super().invoke(ctx)
+                finally:
+                    after_command()  # read-your-writes: what the command recorded is in the read models
         except LedgerError as error:
             from api.errors import row_of
 

@@ -24,7 +24,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api.errors import PositionNotReachedError
 from api.problems import BadRequestError
-from api.services import master_key_notice, open_ledger, verifiable_log
+from api.services import catch_up, master_key_notice, open_ledger, verifiable_log
 from api.writer import BatchWriter
 from api.settings import Settings
 from ledger.application import Ledger
@@ -106,9 +106,9 @@ class Services:
 
     def catch_up(self) -> int:
         """Apply new events to the log tree and the read models (call on the writer thread only)."""
-        if self.log.catch_up():
+        head, signed = catch_up(self.ledger, self.projections())
+        if signed:
             self.verify_later()
-        head = self.projections().catch_up()
         self.position = max(self.position, head)
         return head
 

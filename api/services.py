@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import fcntl
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 from ledger.application import Ledger
 from ledger.files import private_dir
@@ -15,6 +16,9 @@ from ledger.stores import open_store
 from projections.transparency import VerifiableLog
 
 from api.settings import Settings
+
+if TYPE_CHECKING:
+    from projections.service import Projections
 
 
 def open_ledger(settings: Settings) -> Ledger:
@@ -40,6 +44,16 @@ def master_key_notice(ledger: Ledger, *, new_store: bool = False) -> str | None:
     what = "its master key is" if new_store else "created the master key"
     return (f"{what} {key.path}: for production move it out of the data directory and set "
             "REVLEDGER_MASTER_KEY_FILE")
+
+
+def catch_up(ledger: Ledger, projections: Projections,
+             progress: Callable[[str, int], None] | None = None) -> tuple[int, int]:
+    """What every interface does after a write and before it answers (read-your-writes): the
+    log tree and every read model take in the events recorded so far. The server's writer does
+    it after each batch of commands, the CLI after a command that recorded something. Returns
+    the head the read models reached and how many checkpoints the log tree signed."""
+    signed = verifiable_log(ledger).catch_up()
+    return projections.catch_up(progress=progress), signed
 
 
 def verifiable_log(ledger: Ledger) -> VerifiableLog:

@@ -109,6 +109,11 @@ class RunInterruptedError(LedgerError):
     """The run was interrupted (Ctrl-C, SIGTERM); it is recorded as ``interrupted``."""
 
 
+def skipped_steps(steps: list[dict[str, Any]]) -> list[str]:
+    """A run's warnings: the step files it did not keep, and why."""
+    return [f"step file {step['name']} skipped: {step['skipped']}" for step in steps if step.get("skipped")]
+
+
 def _sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
@@ -228,8 +233,7 @@ class Runs:
             "environment": run.environment, "status": run.status, "duration_ms": run.duration_ms,
             "input_sha256": run.input_sha256, "output_sha256": run.output_sha256,
             "steps": run.steps, "error": run.error, "actor": run.actor,
-            "warnings": [f"step file {step['name']} skipped: {step['skipped']}"
-                         for step in run.steps if step.get("skipped")],
+            "warnings": skipped_steps(run.steps),
             "started_at": run.created_on, "finished_at": run.modified_on if run.status != "started" else None,
         }
 

@@ -17,7 +17,6 @@ from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from ledger.errors import NotFoundError
 from ledger.names import check_org
 from ledger.variables import Overlay, TenantVariables
 from projections.log_records import MalformedLogError, NotJson, json_lines, validate_record
@@ -71,9 +70,7 @@ class Logs:
     def __init__(self, projections: Projections) -> None:
         self.projections = projections
         self.db = projections.db
-        self.summaries = LogSummary(
-            self, lambda org, name: projections.ledger.get_script(org=org, name=name)
-        )
+        self.summaries = LogSummary(self, projections.check_script)
         self.db.execute(
             "CREATE TABLE IF NOT EXISTS log_records ("
             " id INTEGER PRIMARY KEY, org TEXT NOT NULL, script TEXT NOT NULL,"
@@ -165,11 +162,7 @@ class Logs:
         }
 
     def _script_exists(self, org: str, script: str) -> bool:
-        try:
-            self.projections.ledger.get_script(org=org, name=script)
-        except NotFoundError:
-            return False
-        return True
+        return self.projections.audit_trail.view.has_script(org, script)
 
     # Annotations ----------------------------------------------------------------
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from functools import singledispatchmethod
 from typing import Any
 
 from eventsourcing.persistence import Tracking
 from eventsourcing.projection import Projection
 
-from ledger.runs import Run
+from ledger.runs import Run, skipped_steps
 from ledger.times import utc_text
 from projections.view import TrackedView
 
@@ -16,6 +17,7 @@ from projections.view import TrackedView
 class RunsView(TrackedView):
     tables = ("runs",)
     indexes = {"runs_by_script": "runs (org, script, started_position)"}
+    layout = 2  # 2: the steps of each run (``runs get`` answers from here)
 
     def create_tables(self) -> None:
         self.db.execute(
@@ -23,7 +25,7 @@ class RunsView(TrackedView):
             " run_id TEXT PRIMARY KEY, org TEXT NOT NULL, script TEXT NOT NULL, version INTEGER NOT NULL,"
             " environment TEXT NOT NULL, status TEXT NOT NULL, actor TEXT NOT NULL, started_at TEXT NOT NULL,"
             " finished_at TEXT, duration_ms INTEGER, input_sha256 TEXT, output_sha256 TEXT, error TEXT,"
-            " started_position INTEGER NOT NULL, finished_position INTEGER)"
+            " started_position INTEGER NOT NULL, finished_position INTEGER, steps TEXT NOT NULL DEFAULT '[]')"
         )
 
     def started(self, e: Run.RunStarted, position: int) -> None:
@@ -37,10 +39,24 @@ class RunsView(TrackedView):
     def finished(self, e: Run.RunFinished, position: int) -> None:
         self.db.execute(
             "UPDATE runs SET status = ?, finished_at = ?, duration_ms = ?, output_sha256 = ?, error = ?,"
-            " finished_position = ? WHERE run_id = ?",
+            " finished_position = ?, steps = ? WHERE run_id = ?",
             [e.status, utc_text(e.timestamp), e.duration_ms, e.output_sha256, e.error, position,
-             str(e.originator_id)],
+             json.dumps(e.steps), str(e.originator_id)],
         )
+
+    def get(self, org: str, run_id: str) -> dict[str, Any] | None:
+        """One run as ``runs get`` shows it (the fields of ``Ledger.run``'s record)."""
+        run = next(iter(self.db.query("SELECT * FROM runs WHERE org = ? AND run_id = ?", [org, run_id])), None)
+        if run is None:
+            return None
+        steps = json.loads(run["steps"])
+        return {
+            "run_id": run["run_id"], "script": run["script"], "version": run["version"],
+            "environment": run["environment"], "status": run["status"], "duration_ms": run["duration_ms"],
+            "input_sha256": run["input_sha256"], "output_sha256": run["output_sha256"], "steps": steps,
+            "error": run["error"], "actor": run["actor"], "warnings": skipped_steps(steps),
+            "started_at": run["started_at"], "finished_at": run["finished_at"],
+        }
 
     def ids_starting(self, org: str, prefix: str, limit: int = 6) -> list[str]:
         """Run ids of the organization that start with ``prefix`` (hex digits and dashes only)."""
@@ -51,9 +67,10 @@ class RunsView(TrackedView):
         )]
 
     def list(self, org: str, script: str) -> list[dict[str, Any]]:
-        return list(self.db.query(
+        rows = self.db.query(
             "SELECT * FROM runs WHERE org = ? AND script = ? ORDER BY started_position DESC", [org, script]
-        ))
+        )
+        return [{k: v for k, v in row.items() if k != "steps"} for row in rows]  # (runs get shows them)
 
 
 class Runs(Projection[RunsView]):

@@ -6,6 +6,7 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from uuid import UUID
 
 from eventsourcing.projection import Projection
 
@@ -19,6 +20,8 @@ from ledger.approvals import check_state
 from projections.audit_trail import KINDS, AuditTrail, AuditView
 from projections.change_requests import ChangeRequests, ChangeRequestsView
 from projections.environment_pointers import EnvironmentPointers, PointersView
+from projections.incidents import Incidents, IncidentsView
+from projections.policies import Policies, PoliciesView
 from projections.release_answers import config_entries, release_fields, release_show, with_releases
 from projections.releases import Releases, ReleasesView
 from projections.revision_timestamps import RevisionTimestamps, RevisionTimestampsView
@@ -66,9 +69,11 @@ class Projections:
         self.runs_model = Runs(RunsView(self.db, Runs.name))
         self.requests_model = ChangeRequests(ChangeRequestsView(self.db, ChangeRequests.name))
         self.releases = Releases(ReleasesView(self.db, Releases.name), ledger)
+        self.incidents = Incidents(IncidentsView(self.db, Incidents.name))
+        self.policies = Policies(PoliciesView(self.db, Policies.name))
         self.all: dict[str, Projection[Any]] = {
             p.name: p for p in (self.pointers, self.audit_trail, self.timestamps, self.runs_model,
-                                self.requests_model, self.releases)
+                                self.requests_model, self.releases, self.incidents, self.policies)
         }
 
     # Maintenance ---------------------------------------------------------------
@@ -260,7 +265,25 @@ class Projections:
 
     def get_run(self, *, org: str, run_id: str) -> dict[str, Any]:
         """One run, by its id or a unique prefix of it (at least 6 characters)."""
-        return self.ledger.get_run(org=org, run_id=self.resolve_run_id(org, run_id))
+        wanted = self.resolve_run_id(org, run_id)
+        try:
+            UUID(wanted)
+        except ValueError:
+            raise InvalidInputError(f"{wanted!r} is not a run id") from None
+        found = self.runs_model.view.get(org, wanted)
+        if found is None:
+            raise NotFoundError(f"unknown run {wanted}")
+        return found
+
+    def get_incident(self, *, org: str, incident: str) -> dict[str, Any] | None:
+        """The incident opened under this ID, or None (it may still tag changes)."""
+        check_org(org)
+        return self.incidents.view.get(org, incident)
+
+    def get_policy(self, *, org: str) -> dict[str, Any]:
+        """The organization's gates, runner and approvals: every setting, defaults filled in."""
+        check_org(org)
+        return self.policies.view.settings(org)
 
     def resolve_run_id(self, org: str, text: str) -> str:
         return resolve_id(text, "run", lambda prefix: self.runs_model.view.ids_starting(org, prefix),

@@ -54,7 +54,7 @@ class Timelines:
     ) -> dict[str, Any]:
         """The story of an incident: from ``before`` its start to ``after`` its last event."""
         check_org(org)
-        opened = self.projections.ledger.get_incident(org=org, incident=incident)
+        opened = self.projections.get_incident(org=org, incident=incident)
         # The changes tagged with it (its own opening and closing come from ``opened``).
         tagged = [r for r in self.projections.audit_trail.view.rows(org, incident=incident)
                   if r["kind"] != "incident"]
@@ -103,7 +103,7 @@ class Timelines:
         check_environment(environment)
         names = {check_script_name(s) for s in scripts}
         for name in names:
-            self.projections.ledger.get_script(org=org, name=name)
+            self.projections.check_script(org, name)
         if until <= since:
             raise InvalidInputError("--until must be after --since")
         story = self._story(org, environment, utc_text(since), utc_text(until),

@@ -78,6 +78,9 @@ class TrackedView(TrackingRecorder):
     #: Secondary indexes: name -> "table (columns)". A rebuild creates them once, after the
     #: rows (one sort instead of a B-tree insert per row); opening a view creates any missing.
     indexes: ClassVar[dict[str, str]] = {}
+    #: The version of the tables' layout: a view opened on tables of another version drops
+    #: them and its position, so the next catch-up replays it from the start of the log.
+    layout: ClassVar[int] = 1
 
     def __init__(self, db: sqlite_utils.Database, name: str) -> None:
         self.db = db
@@ -88,8 +91,25 @@ class TrackedView(TrackingRecorder):
         #: The position the last page this object wrote ended at: caches a view keeps across
         #: pages stay valid only while the next page starts there (nobody else wrote between).
         self._written_to: int | None = None
+        if self.layout > 1:
+            self._check_layout()
         self.create_tables()
         self.create_indexes()
+
+    def _check_layout(self) -> None:
+        """Tables of an older layout (none recorded: layout 1) are dropped, to be replayed."""
+        self.db.execute("CREATE TABLE IF NOT EXISTS layouts (view TEXT PRIMARY KEY, layout INTEGER NOT NULL)")
+        row = self.db.execute("SELECT layout FROM layouts WHERE view = ?", [self.name]).fetchone()
+        if row is not None and row[0] == self.layout:
+            return
+        with exclusive(self.db):
+            row = self.db.execute("SELECT layout FROM layouts WHERE view = ?", [self.name]).fetchone()
+            if row is None or row[0] != self.layout:  # (another process may have just done it)
+                for table in self.tables:
+                    self.db.execute(f"DROP TABLE IF EXISTS [{table}]")
+                self.db.execute("DELETE FROM tracking WHERE view = ?", [self.name])
+                self.db.execute("INSERT INTO layouts (view, layout) VALUES (?, ?) ON CONFLICT (view)"
+                                " DO UPDATE SET layout = excluded.layout", [self.name, self.layout])
 
     # Pages: one catch-up page's rows and position, written together at its end ------------
 

@@ -73,7 +73,33 @@ class Invocation:
                        + (f" ({notice})" if notice else ""), err=True)
         elif notice:
             typer.echo(f"note: {notice}", err=True)
+        _opened.append((self, ledger.recorder.max_notification_id() or 0))
         return ledger
+
+    @cached_property
+    def projections(self) -> Any:
+        """The local read models (not caught up: see ``read_models`` and :func:`after_command`)."""
+        from projections.service import Projections
+
+        return Projections(self.ledger, self.settings.projections_path)
+
+
+#: The local stores this command opened, each with the head of its log then.
+_opened: list[tuple[Invocation, int]] = []
+
+
+def after_command() -> None:
+    """Read-your-writes, as over HTTP: a command that recorded anything catches the log tree and
+    the read models up before the CLI returns (``api.services.catch_up``, as the server's writer)."""
+    while _opened:
+        inv, head = _opened.pop()
+        try:
+            if (inv.ledger.recorder.max_notification_id() or 0) > head:
+                from api.commands.queries import caught_up
+
+                caught_up(inv)
+        except Exception as error:  # noqa: BLE001 - the command's own outcome stands
+            typer.echo(f"warning: the read models did not catch up (the next query will): {error}", err=True)
 
 
 def remote_ledger(settings: Settings) -> Any:

@@ -196,7 +196,7 @@ def incident_show(
     Example: revledger incident show INC-1042 -o json
     """
     inv = invocation(org)
-    view = inv.ledger.get_incident(org=inv.org, incident=incident)
+    view = read_models(inv, warn=False).get_incident(org=inv.org, incident=incident)
     if view is None:
         raise NotFoundError(f"no incident {incident} was opened")
     emit(view, output, columns=INCIDENT_COLUMNS)

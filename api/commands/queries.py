@@ -49,21 +49,34 @@ def with_progress(label: str, total: int, work: Callable[[Callable[[str, int], N
         return work(report)
 
 
-def read_models(inv: Invocation) -> Any:
+def read_models(inv: Invocation, *, warn: bool = True) -> Any:
     """The local projections, caught up (with a progress bar if far behind); in remote mode
-    the HTTP client, whose server keeps its read models caught up itself."""
+    the HTTP client, whose server keeps its read models caught up itself. ``warn``: say so
+    when the organization has no events at all (a mistyped --org)."""
     if inv.remote:
         return inv.ledger
-    from projections.service import Projections
-
-    projections = Projections(inv.ledger, inv.settings.projections_path)
+    projections = inv.projections
     if projections.lag() < LARGE_LAG:
         projections.catch_up()
     else:
         head = inv.ledger.recorder.max_notification_id() or 0
         with_progress("catching up", head, lambda report: projections.catch_up(progress=report))
-    _warn_if_unknown_org(projections, inv.org)
+    if warn:
+        _warn_if_unknown_org(projections, inv.org)
     return projections
+
+
+def caught_up(inv: Invocation) -> None:
+    """After a local write: the log tree and the read models take it in (with a progress bar if
+    the read models were far behind), as the server does after its writes."""
+    from api.services import catch_up
+
+    projections = inv.projections
+    if projections.lag() < LARGE_LAG:
+        catch_up(inv.ledger, projections)
+    else:
+        head = inv.ledger.recorder.max_notification_id() or 0
+        with_progress("catching up", head, lambda report: catch_up(inv.ledger, projections, progress=report))
 
 
 def _warn_if_unknown_org(projections: Any, org: str) -> None:

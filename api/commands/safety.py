@@ -97,7 +97,9 @@ def policy_get(org: OrgOpt = None, output: OutputOpt = Output.table) -> None:
     Example: revledger policy get -o json
     """
     inv = invocation(org)
-    values = inv.ledger.get_policy(org=inv.org)
+    from api.commands.queries import read_models
+
+    values = read_models(inv, warn=False).get_policy(org=inv.org)
     if output == Output.table:
         rows = [{"name": k, "value": v, "meaning": SETTINGS[k][2]} for k, v in values.items()]
         emit(rows, output, columns=["name", "value", "meaning"])

@@ -116,8 +116,9 @@ async def close_incident(
     "/incidents/{incident}", response_model=IncidentPublic, summary="An opened incident",
     responses=problems(404),
 )
-async def get_incident(incident: IncidentPath, caller: ViewerDep, services: ServicesDep) -> Any:
-    found = await services.read(services.ledger.get_incident, org=caller.org, incident=incident)
+async def get_incident(incident: IncidentPath, caller: ViewerDep, services: ServicesDep,
+                       projections: ProjectionsDep) -> Any:
+    found = await services.read(lambda: projections().get_incident(org=caller.org, incident=incident))
     if found is None:
         raise NotFoundError(f"no incident {incident} was opened")
     return JSONResponse(found)  # a read: no log position (as `revledger incident show` prints it)

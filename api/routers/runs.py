@@ -117,8 +117,8 @@ async def get_archived(sha256: str, caller: ViewerDep, services: ServicesDep) ->
 
 @router.get("/policy", response_model=dict[str, Any], summary="The organization's gates and runner",
             responses=problems())
-async def get_policy(caller: ViewerDep, services: ServicesDep) -> Any:
-    return JSONResponse(plain(await services.read(services.ledger.get_policy, org=caller.org)))
+async def get_policy(caller: ViewerDep, services: ServicesDep, projections: ProjectionsDep) -> Any:
+    return JSONResponse(plain(await services.read(lambda: projections().get_policy(org=caller.org))))
 
 
 @router.put("/policy", response_model=PolicyChangePublic,

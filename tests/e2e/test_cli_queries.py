@@ -358,8 +358,14 @@ def test_projections_status_shows_each_read_models_position_and_lag(history: Any
 
 def test_projections_status_shows_the_lag_of_read_models_behind_the_log(history: Any) -> None:
     history.ok("status")
-    history.ok("env", "set", "MODEL", "gpt-6")
-    history.ok("env", "set", "MODEL", "gpt-7")
+    history.ok("env", "set", "MODEL", "gpt-6")  # a CLI write catches the read models up itself
+    assert {r["lag"] for r in history.json("projections", "status")} == {0}
+    ledger = history.open()  # another process writes: nothing catches up
+    try:
+        for value in ("gpt-7", "gpt-8"):
+            ledger.set_variable(org="default", key="MODEL", value=value, actor="other")
+    finally:
+        ledger.close()
 
     rows = history.json("projections", "status")
 

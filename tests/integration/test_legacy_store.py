@@ -9,7 +9,8 @@ issue 10 records `logs import` as an event, so the audit table and `projections 
 adds the change_requests read model to `projections status`, the `requester` and `approvers`
 columns to the compliance CSV and the `no_approval`/`exempt` counts to its Markdown summary;
 issue 12 adds `config_sha256`/`release` to pointer entries (the YAML history), the releases
-read model to `projections status`, and its keys to the NDJSON audit rows.
+read model to `projections status`, and its keys to the NDJSON audit rows; issue 9 adds the
+incidents and policies read models to `projections status` (queries answer from read models).
 """
 
 from __future__ import annotations
