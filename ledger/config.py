@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from eventsourcing.domain import Aggregate
 
-from ledger.envelope import Place, legacy_fingerprint
+from ledger.envelope import Place, is_sealed, legacy_fingerprint
 from ledger.variables import Overlay, TenantVariables, scope_key
 
 if TYPE_CHECKING:
@@ -71,7 +71,8 @@ def resolve(
         key: ResolvedVariable(
             value=value,
             layer=layer,
-            secret=looks_secret(key) or (tenant is not None and tenant.is_marked_secret(key)),
+            # A sealed value is a secret even if its key's marking has gone since (deleted).
+            secret=looks_secret(key) or is_sealed(value) or (tenant is not None and tenant.is_marked_secret(key)),
             fingerprint=reader.fingerprint(value) if reader else legacy_fingerprint(value),
             place=where,
         )

@@ -152,3 +152,16 @@ def test_overlay_and_config_yaml_carry_the_same_data_as_json(cli) -> None:
 
     for command in (("overlay", "get", "svc"), ("config", "resolve", "svc", "-e", "staging")):
         assert yaml.safe_load(cli.ok(*command, "-o", "yaml").stdout) == cli.json(*command)
+
+
+def test_a_sealed_overlay_value_stays_a_secret_after_its_keys_marking_is_deleted(cli) -> None:
+    cli.given_script("svc")
+    cli.ok("env", "set", "HOST", "tenant-host", "--secret")
+    cli.ok("overlay", "update", "svc", "--set", "HOST=db.internal")  # sealed: HOST is marked secret
+    cli.ok("env", "delete", "HOST")  # the marking goes with the tenant's value
+
+    masked = cli.json("config", "resolve", "svc", "-e", "production")["variables"]["HOST"]
+    revealed = cli.json("config", "resolve", "svc", "-e", "production", "--reveal")["variables"]["HOST"]
+
+    assert (masked["value"], masked["secret"]) == ("********", True)
+    assert revealed["value"] == "db.internal"
