@@ -263,7 +263,8 @@ class ScriptumService(pb_grpc.ScriptumServiceServicer):  # type: ignore[misc]
 
     @rpc
     async def GetThread(self, request: Any, caller: Caller) -> pb.Thread:  # noqa: N802
-        run = await self.services.read(self.ledger.get_run, org=caller.org, run_id=request.thread_id)
+        run = await self.services.read(  # from the read model, as `runs get` and GET /v1/runs/{id}
+            lambda: self.services.projections().get_run(org=caller.org, run_id=request.thread_id))
         return messages.thread(run)
 
     # Health ---------------------------------------------------------------------
