@@ -30,8 +30,8 @@ from eventsourcing.persistence import Notification, StoredEvent
 from ledger import envelope
 from ledger.config import looks_secret
 from ledger.keyring import KeyDirectory, KeyRing
+from ledger.log_pages import notifications
 from ledger.secrets import place
-from ledger.store_copy import notifications
 from ledger.variables import Overlay, TenantVariables
 
 #: Who the key events the copy appends name.

@@ -9,7 +9,7 @@ version. (Read models are rebuilt and compared by the caller, on the read side.)
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
@@ -18,8 +18,9 @@ from eventsourcing.persistence import Notification, StoredEvent
 
 from ledger.application import Ledger
 from ledger.errors import RefusedError
+from ledger.log_pages import PAGE, notifications
 
-PAGE = 500
+__all__ = ["PAGE", "CopyReport", "copy_events", "notifications", "snapshot_long_aggregates", "verify_copy"]
 
 
 @dataclass
@@ -37,17 +38,6 @@ class CopyReport:
     @property
     def ok(self) -> bool:
         return not self.mismatches
-
-
-def notifications(ledger: Ledger, page: int = PAGE) -> Iterator[Notification]:
-    """The whole log in order, page by page (the last id seen, never a count: ids may skip)."""
-    start = 0
-    while True:
-        batch = ledger.recorder.select_notifications(start=start, limit=page, inclusive_of_start=False)
-        yield from batch
-        if len(batch) < page:
-            return
-        start = batch[-1].id
 
 
 def copy_events(

@@ -64,6 +64,8 @@ EXCLUDED: dict[str, dict[str, str]] = {
     **{label: {_ACCEPT: "its parameter rules are not declared in the schema yet (landed meanwhile)"}
        for label in ("GET /v1/requests", "GET /v1/requests/{request_id}",
                      "POST /v1/requests/{request_id}/approve", "POST /v1/requests/{request_id}/reject")},
+    "POST /v1/scripts/{name}/config/promote": {_ACCEPT: "from and to must name different environments "
+                                                         "(422): a rule between two fields"},
     "PUT /v1/policy": {_ACCEPT: "which values are valid depends on the policy's name (true/false, a "
                                 "number of approvers, a duration, a command): a rule between two fields"},
     "POST /v1/scripts/{name}/environments/{env}/runs": {
