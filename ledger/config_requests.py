@@ -34,6 +34,7 @@ from ledger.retries import retried
 from ledger.releasing import Releasing
 from ledger.safety import Safety
 from ledger.secrets import Reader, Secrets, place
+from ledger.variables import TenantVariables
 from ledger.views import View
 
 
@@ -100,7 +101,7 @@ class ConfigRequests:
         if both:
             raise InvalidInputError(f"keys both set and deleted: {', '.join(both)}")
         self.store.script(org, name)
-        present = self._current(org, environment, name)
+        present = self._current(environment, name, org=org)
         command = {"operation": "overlay.update", "environment": environment, "script": name}
         return self._request(org, actor, command, set_, [k for k in delete if k in present],
                              script=name, direct=lambda: self.configuration.update_overlay(
@@ -142,11 +143,12 @@ class ConfigRequests:
     def _open(self, org: str, actor: str, command: dict[str, Any], plan: dict[str, Any],
               script: str | None, pending: Any, request_id: Any = None) -> View:
         environment = command["environment"]
-        expiry = duration_seconds(self.safety.get_policy(org=org)["approvals.expiry"])
+        policy = self.safety.get_policy(org=org)
         request = ChangeRequest.open(
-            request_id=request_id, expires_in=expiry, org=org, environment=environment,
-            operation=command["operation"], script=script, command=command, plan=plan,
-            requester=actor, required=self.required(org, environment), role=change_role(environment),
+            request_id=request_id, expires_in=duration_seconds(policy["approvals.expiry"]), org=org,
+            environment=environment, operation=command["operation"], script=script, command=command,
+            plan=plan, requester=actor, required=int(policy[f"approvals.{environment}"]),
+            role=change_role(environment),
         )
         return request_view(request, position=self.store.save(*pending, request))
 
@@ -164,27 +166,29 @@ class ConfigRequests:
                    or (tenant is not None and tenant.is_marked_secret(k))}
         stored, fingerprints = sealing.seal(request_id, environment, values, encrypt, ChangeRequest.INITIAL_VERSION)
         command = {**command, "set": stored, "delete": sorted(delete), "fingerprints": fingerprints}
-        plan = self._plan(org, command, Reader(self.secrets, org, sealing.ring))
+        plan = self._plan(org, command, Reader(self.secrets, org, sealing.ring), tenant)
         if not plan["changed"]:
             return direct() if direct else self._write(org, command, values, actor)
         return self._open(org, actor, command, plan, script, sealing.pending, request_id)
 
     # The plan ------------------------------------------------------------------------
 
-    def _current(self, org: str, environment: str, script: str | None) -> dict[str, str]:
-        """The stored values of the scope the command writes (overlay[ENV] or tenant[ENV])."""
+    def _current(self, environment: str, script: str | None, *, org: str,
+                 tenant: TenantVariables | None = None) -> dict[str, str]:
+        """The stored values of the scope the command writes (overlay[ENV], or tenant[ENV] of
+        ``tenant``, the organization's as loaded)."""
         if script is not None:
             overlay = self.store.overlay(org, script)
             return dict(overlay.scope(environment)) if overlay else {}
-        tenant = self.store.tenant(org)
         return {k: v["value"] for k, v in tenant.scope(environment).items()} if tenant else {}
 
-    def _plan(self, org: str, command: dict[str, Any], reader: Reader) -> dict[str, Any]:
-        """Each key's fingerprint now, and the changes (values never in it)."""
+    def _plan(self, org: str, command: dict[str, Any], reader: Reader,
+              tenant: TenantVariables | None) -> dict[str, Any]:
+        """Each key's fingerprint now, and the changes (values never in it); ``tenant``: the
+        organization's variables as just loaded (loading them is most of a request's cost)."""
         environment, script = command["environment"], command.get("script")
         layer = f"{'overlay' if script else 'tenant'}[{environment}]"
-        now = self._current(org, environment, script)
-        tenant = self.store.tenant(org)
+        now = self._current(environment, script, org=org, tenant=tenant)
         keys = sorted({*command["set"], *command["delete"]})
         current = {k: reader.fingerprint(now[k]) if k in now else None for k in keys}
         changes = []
@@ -211,10 +215,12 @@ class ConfigRequests:
             self._check_unchanged(request)
         except ConflictError as error:
             return {"error": error.message}
-        return self._plan(request.org, request.command, self.secrets.reader(request.org))
+        return self._plan(request.org, request.command, self.secrets.reader(request.org),
+                          self.store.tenant(request.org))
 
     def _check_unchanged(self, request: ChangeRequest) -> None:
-        now = self._plan(request.org, request.command, self.secrets.reader(request.org))
+        now = self._plan(request.org, request.command, self.secrets.reader(request.org),
+                         self.store.tenant(request.org))
         before = request.plan["current_fingerprints"]
         moved = [k for k in sorted(before) if now["current_fingerprints"][k] != before[k]]
         if moved:
