@@ -269,3 +269,32 @@ def test_a_promotion_tagged_with_an_incident_carries_it_to_the_server(server: Li
     assert json.loads(moved.stdout)["incident"] == "INC-77"
     rows = json.loads(there("audit", "--incident", "INC-77", "-o", "json").stdout)
     assert [(r["kind"], r["environment"]) for r in rows] == [("promote", "staging")]
+
+
+def test_a_production_configuration_request_is_made_and_approved_by_prefix_in_remote_mode(
+    server: LiveServer, tmp_path: Path, random_name: Any,
+) -> None:
+    org = random_name("org")
+    requester = remote(server, org, tmp_path)
+    from api.services import open_ledger
+
+    ledger = open_ledger(server.settings)
+    try:
+        ledger.set_policy(org=org, name="approvals.production", value="1", actor="test-setup")
+    finally:
+        ledger.close()
+    approver_token = server.issue(org, "deployer", name="approver")
+    approver = Cli({**requester.env, "REVLEDGER_TOKEN": approver_token}, tmp_path)
+
+    asked = requester("env", "set", "DB_PASSWORD", "remote-secret-2Wd", "-e", "production", "--secret", "-o", "json")
+
+    assert asked.exit_code == 0, asked.output
+    request = json.loads(asked.stdout)
+    assert (request["state"], request["requester"], request["command"]["set"]) == (
+        "open", ACTOR, {"DB_PASSWORD": "********"})
+    assert "cannot approve" in requester("request", "approve", request["id"][:8]).stderr
+    done = approver("request", "approve", request["id"][:8], "-o", "json")
+    assert done.exit_code == 0, done.output
+    assert json.loads(done.stdout)["state"] == "applied"
+    revealed = requester("env", "get", "DB_PASSWORD", "-e", "production", "--reveal", "-o", "json")
+    assert json.loads(revealed.stdout)["value"] == "remote-secret-2Wd"
