@@ -142,21 +142,23 @@ def open_services(settings: Settings) -> Services:
     return services
 
 
-def get_services(request: Request) -> Services:
+# The dependencies below do no I/O: ``async def``, so FastAPI calls them on the event loop
+# instead of handing each to the thread pool (two thread hops per request saved).
+async def get_services(request: Request) -> Services:
     return request.app.state.services  # type: ignore[no-any-return]
 
 
 ServicesDep = Annotated[Services, Depends(get_services)]
 
 
-def get_ledger(services: ServicesDep) -> Ledger:
+async def get_ledger(services: ServicesDep) -> Ledger:
     return services.ledger
 
 
 LedgerDep = Annotated[Ledger, Depends(get_ledger)]
 
 
-def get_projections(services: ServicesDep) -> Callable[[], Projections]:
+async def get_projections(services: ServicesDep) -> Callable[[], Projections]:
     """The read models, as a callable: call it on the thread that queries them."""
     return services.projections
 
