@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -15,7 +16,7 @@ from ledger.errors import InvalidInputError, NotFoundError
 from ledger.names import ENVIRONMENTS, check_environment, check_org, check_script_name, did_you_mean
 from ledger.times import check_window, utc_text
 from ledger.variables import Overlay, TenantVariables
-from ledger.views import ConfigView
+from ledger.views import ConfigView, ScriptView
 from ledger.approvals import check_state
 from projections.audit_trail import KINDS, AuditTrail, AuditView
 from projections.change_requests import ChangeRequests, ChangeRequestsView
@@ -27,6 +28,7 @@ from projections.releases import Releases, ReleasesView
 from projections.revision_timestamps import RevisionTimestamps, RevisionTimestampsView
 from projections.runner import REBUILD_PAGE_SIZE, catch_up_all
 from projections.runs import Runs, RunsView
+from projections.scripts import Scripts, ScriptsView
 from projections.view import TrackedView, exclusive, open_database
 
 HISTORY_KINDS = ("publish", "promote", "rollback")
@@ -71,9 +73,11 @@ class Projections:
         self.releases = Releases(ReleasesView(self.db, Releases.name), ledger)
         self.incidents = Incidents(IncidentsView(self.db, Incidents.name))
         self.policies = Policies(PoliciesView(self.db, Policies.name))
+        self.scripts = Scripts(ScriptsView(self.db, Scripts.name))
         self.all: dict[str, Projection[Any]] = {
             p.name: p for p in (self.pointers, self.audit_trail, self.timestamps, self.runs_model,
-                                self.requests_model, self.releases, self.incidents, self.policies)
+                                self.requests_model, self.releases, self.incidents, self.policies,
+                                self.scripts)
         }
 
     # Maintenance ---------------------------------------------------------------
@@ -136,8 +140,26 @@ class Projections:
     def environments(self, *, org: str, name: str) -> dict[str, int | None]:
         """The version each environment runs (None: never moved there), like ``Ledger.pointers``."""
         self._check_script(org, name)
+        return self._environments(org, name)
+
+    def _environments(self, org: str, name: str) -> dict[str, int | None]:
         versions = self.pointers.view.versions_of(org, name)
         return {environment: versions.get(environment) for environment in ENVIRONMENTS}
+
+    def get_script(self, *, org: str, name: str) -> ScriptView:
+        """A script as ``Ledger.get_script`` shows it: an unknown name is a NotFoundError with a hint."""
+        self._check_script(org, name)
+        found = self.scripts.view.get(org, name, self._environments(org, name))
+        if found is None:  # registered, but this read model is not there yet
+            raise NotFoundError(f"unknown script {name!r}")
+        return found
+
+    def list_scripts(self, *, org: str, tags: Sequence[str] = ()) -> list[ScriptView]:
+        """The organization's scripts by name; with ``tags``, those that have all of them."""
+        check_org(org)
+        wanted = {t.strip() for t in tags if t.strip()}
+        return [self.scripts.view.of(row, self._environments(org, row["name"]))
+                for row in self.scripts.view.rows(org) if wanted <= set(json.loads(row["tags"]))]
 
     def release(
         self, *, org: str, name: str, environment: str, time: datetime | None = None

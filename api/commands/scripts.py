@@ -6,6 +6,7 @@ from typing import Annotated
 import typer
 
 from api.commands.common import ActorOpt, OrgOpt, OutputOpt, emit, invocation, parse_version
+from api.commands.queries import read_models
 from api.output import Output
 from ledger.content import decode_text, format_for_filename, parse_content, render_content
 
@@ -49,7 +50,7 @@ def script_get(name: NameArg, org: OrgOpt = None, output: OutputOpt = Output.tab
     Example: revledger script get invoice-parser -o json
     """
     inv = invocation(org)
-    view = inv.ledger.get_script(org=inv.org, name=name)
+    view = read_models(inv, warn=False).get_script(org=inv.org, name=name)
     message = None
     if view.draft == "modified" and view.draft_base_version:
         message = f"Draft modified since version {view.draft_base_version}."
@@ -67,7 +68,8 @@ def script_list(
     Example: revledger script list --tags billing
     """
     inv = invocation(org)
-    emit(inv.ledger.list_scripts(org=inv.org, tags=_split_tags(tags)), output, columns=SCRIPT_COLUMNS)
+    emit(read_models(inv, warn=False).list_scripts(org=inv.org, tags=_split_tags(tags)), output,
+         columns=SCRIPT_COLUMNS)
 
 
 @draft_app.command("save")

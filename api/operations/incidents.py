@@ -11,7 +11,7 @@ OPERATIONS = [
     Operation("incident.close", "Close an incident", "ledger.close_incident", role="editor",
               method="POST", path="/v1/incidents/{incident}/close", cli="incident close",
               input=I + "IncidentClose", output=I + "IncidentPublic"),
-    Operation("incident.show", "An opened incident", "ledger.get_incident",
+    Operation("incident.show", "An opened incident", "read_models.get_incident",
               method="GET", path="/v1/incidents/{incident}", cli="incident show",
               output=I + "IncidentPublic"),
     Operation("incident.timeline", "The incident's timeline, suspect change and recovery verdict",

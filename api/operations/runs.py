@@ -14,7 +14,7 @@ OPERATIONS = [
               method="GET", path="/v1/runs/{run_id}", cli="runs get", output=R + "RunPublic"),
     Operation("archive.get", "An archived output or step file, by sha256", "ledger.archive.get",
               method="GET", path="/v1/archive/{sha256}", cli="archive get"),
-    Operation("policy.get", "The organization's gates and runner", "ledger.get_policy",
+    Operation("policy.get", "The organization's gates and runner", "read_models.get_policy",
               method="GET", path="/v1/policy", cli="policy get", output="any"),
     Operation("policy.set", "Set one policy value (the runner needs the admin role)", "ledger.set_policy",
               role="editor", method="PUT", path="/v1/policy", cli="policy set",

@@ -58,14 +58,14 @@ async def list_scripts(
     services: ServicesDep,
     tags: Annotated[str | None, Query(description="Only scripts with all these tags (comma-separated).")] = None,
 ) -> Any:
-    return await services.read(services.ledger.list_scripts, org=caller.org, tags=split_tags(tags))
+    return await services.read(lambda: services.projections().list_scripts(org=caller.org, tags=split_tags(tags)))
 
 
 @router.get(
     "/{name}", response_model=ScriptPublic, summary="Show a script", responses=problems(404)
 )
 async def get_script(name: NamePath, caller: ViewerDep, services: ServicesDep) -> Any:
-    return await services.read(services.ledger.get_script, org=caller.org, name=name)
+    return await services.read(lambda: services.projections().get_script(org=caller.org, name=name))
 
 
 @router.put(

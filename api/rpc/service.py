@@ -122,12 +122,14 @@ class ScriptumService(pb_grpc.ScriptumServiceServicer):  # type: ignore[misc]
 
     @rpc
     async def GetScript(self, request: Any, caller: Caller) -> pb.Script:  # noqa: N802
-        view = await self.services.read(self.ledger.get_script, org=caller.org, name=request.name)
+        view = await self.services.read(lambda: self.services.projections().get_script(org=caller.org,
+                                                                                      name=request.name))
         return message(pb.Script, view)
 
     @rpc
     async def ListScripts(self, request: Any, caller: Caller) -> pb.ListScriptsResponse:  # noqa: N802
-        views = await self.services.read(self.ledger.list_scripts, org=caller.org, tags=list(request.tags))
+        views = await self.services.read(lambda: self.services.projections().list_scripts(
+            org=caller.org, tags=list(request.tags)))
         return pb.ListScriptsResponse(scripts=[message(pb.Script, v) for v in views])
 
     @rpc

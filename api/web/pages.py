@@ -50,7 +50,7 @@ async def scripts(request: Request, visitor: VisitorDep, services: ServicesDep, 
     tags = split_tags(tag)
 
     def read() -> tuple[list[Any], dict[str, dict[str, Any]], dict[str, dict[int, Any]]]:
-        found = services.ledger.list_scripts(org=org, tags=tags)
+        found = services.projections().list_scripts(org=org, tags=tags)
         now = {(r["script"], r["environment"]): r for r in services.projections().current(org=org)}
         running: dict[str, dict[str, Any]] = {}
         labels: dict[str, dict[int, Any]] = {}
@@ -76,7 +76,7 @@ async def script(
     moment = _instant(at)
 
     def read() -> dict[str, Any]:
-        found = services.ledger.get_script(org=org, name=name)
+        found = services.projections().get_script(org=org, name=name)
         projections = services.projections()
         history = projections.history(org=org, name=name)
         answers = [projections.at(org=org, name=name, environment=env, time=moment)
@@ -104,7 +104,7 @@ async def diff(
     org = visitor.caller.org
 
     def read() -> dict[str, Any]:
-        found = services.ledger.get_script(org=org, name=name)
+        found = services.projections().get_script(org=org, name=name)
         left = from_ or (str(found.latest_version - 1) if (found.latest_version or 0) > 1 else "1")
         right = to or str(found.latest_version or 1)
         if left in ENVIRONMENTS and right in ENVIRONMENTS:

@@ -1,6 +1,6 @@
 """Queries answer from the read models, never by loading aggregates (issue 9): with every
-aggregate load refused, the incident, policy, run, log and timeline queries still answer, as
-the ledger would; and a read model of an older table layout is replayed when opened."""
+aggregate load refused, the script, incident, policy, run, log and timeline queries still
+answer, as the ledger would; and a read model of an older table layout is replayed when opened."""
 
 from __future__ import annotations
 
@@ -61,6 +61,8 @@ def test_incident_policy_run_log_and_timeline_queries_load_no_aggregate(
     ledger: Ledger, projections: Projections, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     run_id = history(ledger, tmp_path)
+    ledger.create_script(org=ORG, name="new", actor="bob", description="d", tags=["llm", "eu"])
+    ledger.save_draft(org=ORG, name="svc", content=from_value({"v": 2}, "json"), actor="alice")  # modified
     now = utc_text(datetime.now(UTC))
     projections.catch_up()  # (an import annotates from the read models: the interfaces catch up first)
     Logs(projections).import_records(org=ORG, records=[
@@ -70,6 +72,8 @@ def test_incident_policy_run_log_and_timeline_queries_load_no_aggregate(
         "incidents": [ledger.get_incident(org=ORG, incident=i) for i in ("INC-1", "INC-2", "INC-9")],
         "policy": ledger.get_policy(org=ORG),
         "run": as_text(ledger.get_run(org=ORG, run_id=run_id)),
+        "scripts": [ledger.get_script(org=ORG, name=n) for n in ("svc", "new")],
+        "lists": [ledger.list_scripts(org=ORG, tags=t) for t in ((), ("llm",), ("nope",))],
     }
 
     def refused(*args: Any, **kwargs: Any) -> Any:
@@ -83,6 +87,9 @@ def test_incident_policy_run_log_and_timeline_queries_load_no_aggregate(
         expected["incidents"]
     assert projections.get_policy(org=ORG) == expected["policy"]
     assert projections.get_run(org=ORG, run_id=run_id[:8]) == expected["run"]
+    assert [projections.get_script(org=ORG, name=n) for n in ("svc", "new")] == expected["scripts"]
+    assert expected["scripts"][0].draft == "modified" and expected["scripts"][1].draft == "none"
+    assert [projections.list_scripts(org=ORG, tags=t) for t in ((), ("llm",), ("nope",))] == expected["lists"]
     summary = Logs(projections).summary(org=ORG, name="svc", environment="production")
     assert summary["count"] == 1 and summary["by_version"][0]["version"] == 1
     story = Timelines(projections).incident(org=ORG, incident="INC-1")

@@ -1,0 +1,99 @@
+"""Every organization's scripts as ``script get`` and ``script list`` show them: description,
+tags, who registered each and when, the latest version and whether the draft differs from it.
+
+One row per script, updated by its drafts and publications; the environment pointers come
+from the pointers read model. Reading a script is a seek, not an aggregate load.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from functools import singledispatchmethod
+from typing import Any
+
+from eventsourcing.persistence import Tracking
+from eventsourcing.projection import Projection
+
+from ledger.script import Script
+from ledger.times import utc_text
+from ledger.views import ScriptView
+from projections.view import TrackedView
+
+
+class ScriptsView(TrackedView):
+    tables = ("script_catalog",)
+
+    def create_tables(self) -> None:
+        self.db.execute(
+            "CREATE TABLE IF NOT EXISTS script_catalog ("
+            " org TEXT NOT NULL, name TEXT NOT NULL, description TEXT NOT NULL, tags TEXT NOT NULL,"
+            " created_at TEXT NOT NULL, created_by TEXT NOT NULL, latest_version INTEGER,"
+            " latest_sha256 TEXT, draft_sha256 TEXT, PRIMARY KEY (org, name)) WITHOUT ROWID"
+        )
+
+    def registered(self, e: Script.Registered) -> None:  # type: ignore[name-defined]
+        self.db.execute(
+            "INSERT INTO script_catalog (org, name, description, tags, created_at, created_by)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            [e.org, e.script, e.description, json.dumps(list(e.tags)), utc_text(e.timestamp), e.actor],
+        )
+
+    def draft_saved(self, e: Script.DraftSaved) -> None:
+        self.db.execute("UPDATE script_catalog SET draft_sha256 = ? WHERE org = ? AND name = ?",
+                        [e.content_sha256, e.org, e.script])
+
+    def published(self, e: Script.VersionPublished) -> None:
+        self.db.execute(
+            "UPDATE script_catalog SET latest_version = ?, latest_sha256 = ? WHERE org = ? AND name = ?",
+            [e.version, e.content_sha256, e.org, e.script],
+        )
+
+    def get(self, org: str, name: str, environments: dict[str, int | None]) -> ScriptView | None:
+        row = next(iter(self.db.query(
+            "SELECT * FROM script_catalog WHERE org = ? AND name = ?", [org, name])), None)
+        return None if row is None else self.of(row, environments)
+
+    def rows(self, org: str) -> list[dict[str, Any]]:
+        return list(self.db.query("SELECT * FROM script_catalog WHERE org = ? ORDER BY name", [org]))
+
+    @staticmethod
+    def of(row: dict[str, Any], environments: dict[str, int | None]) -> ScriptView:
+        """As ``Ledger.get_script`` answers (the draft: none, unchanged or modified)."""
+        if row["draft_sha256"] is None:
+            draft = "none"
+        elif row["latest_sha256"] == row["draft_sha256"]:
+            draft = "unchanged"
+        else:
+            draft = "modified"
+        return ScriptView(
+            name=row["name"], description=row["description"], tags=json.loads(row["tags"]),
+            latest_version=row["latest_version"], draft=draft,
+            draft_base_version=row["latest_version"] if draft == "modified" and row["latest_version"] else None,
+            environments=environments, created_at=datetime.fromisoformat(row["created_at"]),
+            created_by=row["created_by"],
+        )
+
+
+class Scripts(Projection[ScriptsView]):
+    name = "script_catalog"
+    topics = (Script.Registered.TOPIC, Script.DraftSaved.TOPIC, Script.VersionPublished.TOPIC)  # type: ignore[attr-defined]
+
+    @singledispatchmethod
+    def process_event(self, domain_event: Any, tracking: Tracking) -> None:
+        self.view.insert_tracking(tracking)
+
+    @process_event.register
+    def _(self, domain_event: Script.Registered, tracking: Tracking) -> None:  # type: ignore[name-defined]
+        self.view.insert_tracking(tracking)
+        self.view.registered(domain_event)
+
+    @process_event.register
+    def _(self, domain_event: Script.DraftSaved, tracking: Tracking) -> None:
+        self.view.insert_tracking(tracking)
+        self.view.draft_saved(domain_event)
+
+    @process_event.register
+    def _(self, domain_event: Script.VersionPublished, tracking: Tracking) -> None:
+        self.view.insert_tracking(tracking)
+        self.view.published(domain_event)
