@@ -2,20 +2,24 @@
 
 With ``approvals.<environment>`` above 0, ``env set``, ``env delete``, ``env import`` and
 ``overlay update`` scoped to that environment, and ``config promote`` into it, record a
-:class:`ChangeRequest` instead of writing (a config promote's command holds no values: its plan
-holds the fingerprints of the copy, which must be the same when the last approval makes it). The request holds the exact command, in one shape for all four: ``set`` (values),
-``delete`` (keys), each value's ``fingerprints``. Its secret values are sealed (issue 16's
-envelope, :mod:`ledger.envelope`) for the request itself: bound to the organization, the
-request's id, the scope and the key, so no event holds them in plaintext; outputs show them
-masked (:func:`ledger.request_view.masked`), by fingerprint. The plan records each key's fingerprint when it was
-requested; the last approval opens the values and writes them in the same transaction, with
-the request as the requester, unless one of those keys changed meanwhile (the request then
-says which, and nothing is written). A write that would change nothing needs no request. The
-base scope, read by every environment, is not covered.
+:class:`ChangeRequest` instead of writing. The request holds the exact command; the four
+writes in one shape: ``set`` (values), ``delete`` (keys), each value's ``fingerprints``. Their
+secret values are sealed (issue 16's envelope, :mod:`ledger.envelope`) for the request itself:
+bound to the organization, the request's id, the scope and the key, so no event holds them in
+plaintext; outputs show them masked (:func:`ledger.request_view.masked`), by fingerprint. A
+config promote holds no values: its plan holds the copy's fingerprints, which must be the same
+when the last approval makes the copy.
+
+The plan records each key's fingerprint when requested; the last approval opens the values
+and writes them in the same transaction as the requester's write, its event recording the
+approval, unless one of those keys changed meanwhile (the request then says which, and
+nothing is written). A write that would change nothing writes nothing and needs no request.
+The base scope, read by every environment, is not covered.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 from uuid import uuid4
 
@@ -65,7 +69,9 @@ class ConfigRequests:
                                                    environment=environment, secret=secret)
         check_variable_name(key)
         command = {"operation": "env.set", "environment": environment, "secret": secret}
-        return self._request(org, actor, command, {key: value}, [], secret_keys={key} if secret else set())
+        return self._request(org, actor, command, {key: value}, [], secret_keys={key} if secret else set(),
+                             unchanged=lambda: self.configuration.get_variable(
+                                 org=org, key=key, environment=environment))
 
     def delete_variable(self, *, org: str, key: str, actor: str, environment: str | None = None) -> View:
         """Delete a tenant variable from one scope, or (approvals on) request to."""
@@ -103,10 +109,11 @@ class ConfigRequests:
         self.store.script(org, name)
         present = self._current(environment, name, org=org)
         command = {"operation": "overlay.update", "environment": environment, "script": name}
+        absent = sorted(k for k in delete if k not in present)
         return self._request(org, actor, command, set_, [k for k in delete if k in present],
-                             script=name, direct=lambda: self.configuration.update_overlay(
-                                 org=org, name=name, actor=actor, set_=set_, delete=delete,
-                                 environment=environment))
+                             script=name, unchanged=lambda: dataclasses.replace(
+                                 self.configuration.get_overlay(org=org, name=name, environment=environment),
+                                 not_present=absent))
 
     def promote_config(self, *, org: str, name: str, source: str, target: str, actor: str,
                        keys: list[str] | None = None, include_tenant: bool = False, dry_run: bool = False,
@@ -155,9 +162,9 @@ class ConfigRequests:
     @retried
     def _request(self, org: str, actor: str, command: dict[str, Any], values: dict[str, str],
                  delete: list[str], *, secret_keys: set[str] = frozenset(),  # type: ignore[assignment]
-                 script: str | None = None, direct: Any = None) -> View:
-        """Record the request, its secret values sealed for it; or, when nothing would
-        change, do the write at once (``direct``, else the command as the direct path runs it)."""
+                 script: str | None = None, unchanged: Any = None) -> View:
+        """Record the request, its secret values sealed for it; or, when nothing would change,
+        write nothing: the ``unchanged`` answer (else the import's, which writes nothing then)."""
         environment = command["environment"]
         request_id = uuid4()
         sealing = self.secrets.sealing(org, actor)
@@ -168,7 +175,7 @@ class ConfigRequests:
         command = {**command, "set": stored, "delete": sorted(delete), "fingerprints": fingerprints}
         plan = self._plan(org, command, Reader(self.secrets, org, sealing.ring), tenant)
         if not plan["changed"]:
-            return direct() if direct else self._write(org, command, values, actor)
+            return unchanged() if unchanged else self._write(org, command, values, actor)
         return self._open(org, actor, command, plan, script, sealing.pending, request_id)
 
     # The plan ------------------------------------------------------------------------
@@ -194,7 +201,8 @@ class ConfigRequests:
         changes = []
         for key in keys:
             old, new = current[key], command["fingerprints"].get(key) if key in command["set"] else None
-            if old == new:
+            marking = command.get("secret") and not (tenant and tenant.is_marked_secret(key))
+            if old == new and not marking:  # (``env set --secret`` of the same value marks it secret)
                 continue
             changes.append({
                 "key": key, "op": "add" if old is None else "remove" if new is None else "change",

@@ -10,9 +10,10 @@ one if any); for a rollback, the first finished run of the target version agains
 environment after it (the re-run the rollback checklist asks for).
 
 Findings: every gate override, every move without staging first, every move without a
-passed smoke run; every move applied without the approvals the policy asks for (made before
-``approvals.<environment>`` was set, say), and every rollback exempt from them. Each move row
-names its requester and approvers.
+passed smoke run; every move, and every configuration change in the environment's own scope,
+applied without the approvals the policy asks for (made before ``approvals.<environment>`` was
+set, say), and every rollback exempt from them. Each row names its requester and approvers (a
+configuration change applied by a change request records them on its event).
 """
 
 from __future__ import annotations
@@ -61,7 +62,7 @@ class Compliance:
             if audit["kind"] in MOVE_KINDS and audit["environment"] == environment:
                 rows.append(self._move(org, environment, staged_in, audit))
             elif audit["kind"] in CONFIG_KINDS and audit["environment"] in (None, environment):
-                rows.append(self._config(environment, audit))
+                rows.append(self._config(org, environment, audit))
         findings = [f for row in rows for f in self._findings(row, staged_in)]
         return {
             "environment": environment,
@@ -138,9 +139,9 @@ class Compliance:
         return {"run_id": run["run_id"], "status": run["status"], "environment": run["environment"],
                 "version": run["version"], "time": run["finished_at"], "actor": run["actor"]}
 
-    @staticmethod
-    def _config(environment: str, audit: dict[str, Any]) -> dict[str, Any]:
+    def _config(self, org: str, environment: str, audit: dict[str, Any]) -> dict[str, Any]:
         approval = (audit["details"] or {}).get("approval") or {}  # applied by a change request
+        scoped = audit["environment"] == environment  # (the base scope is not covered)
         return {
             "time": audit["time"], "actor": audit["actor"], "script": audit["script"],
             "kind": audit["kind"], "environment": audit["environment"],
@@ -150,13 +151,16 @@ class Compliance:
             "reason": audit["reason"], "keys": audit["keys"] or [], "position": audit["position"],
             "requester": approval.get("requester", audit["actor"]), "approvers": approval.get("approvers", []),
             "request": approval.get("request"), "approvals_exempt": False,
-            "approvals_required": approval.get("required", 0), "approvals_required_now": 0,
+            "approvals_required": approval.get("required") or (
+                self._required(org, environment, audit["position"]) if scoped else 0),
+            "approvals_required_now": self._required(org, environment, None) if scoped else 0,
         }
 
     @staticmethod
     def _findings(row: dict[str, Any], staged_in: str | None) -> list[dict[str, Any]]:
         if row["kind"] not in MOVE_KINDS:
-            return []
+            what = f"{row['kind']} change of {', '.join(row['keys'])} in {row['environment']}"
+            return [f for f in [Compliance._unapproved(row, what)] if f]
         found = []
         what = f"{row['kind']} of {row['script']} {row['from_version'] or 'unset'} → {row['to_version']}"
         if row["override"]:
@@ -175,12 +179,18 @@ class Compliance:
             found.append({"kind": "exempt", "row": row,
                           "detail": f"{what}: exempt from approvals (approvals.rollback_exempt, "
                                     f"{row['approvals_required']} required) by {row['actor']}"})
-        elif not row["approvers"] and (row["approvals_required"] or row["approvals_required_now"]):
-            when = "although the policy required approvals" if row["approvals_required"] else \
-                f"before approvals were required (now {row['approvals_required_now']})"
-            found.append({"kind": "no_approval", "row": row,
-                          "detail": f"{what}: applied without approvals, {when}"})
+        else:
+            found += [f for f in [Compliance._unapproved(row, what)] if f]
         return found
+
+    @staticmethod
+    def _unapproved(row: dict[str, Any], what: str) -> dict[str, Any] | None:
+        """A change applied without the approvals the policy asks (asked then, or asks now)."""
+        if row["approvers"] or not (row["approvals_required"] or row["approvals_required_now"]):
+            return None
+        when = "although the policy required approvals" if row["approvals_required"] else \
+            f"before approvals were required (now {row['approvals_required_now']})"
+        return {"kind": "no_approval", "row": row, "detail": f"{what}: applied without approvals, {when}"}
 
     @staticmethod
     def _summary(rows: list[dict[str, Any]], findings: list[dict[str, Any]]) -> dict[str, Any]:

@@ -178,3 +178,39 @@ def test_config_promote_into_production_is_a_request_copied_when_approved_unless
     assert result.exit_code == 3, result.output
     assert "the configuration changed since the request" in result.stderr
     assert cli.json("overlay", "get", "svc", "-e", "production")["variables"]["MODEL"]["value"] == "gpt-5"
+
+
+def test_an_unchanged_write_records_nothing_and_marking_a_value_secret_is_a_change(approvals: Cli) -> None:
+    cli = approvals
+    cli.ok("policy", "set", "approvals.production", "0")
+    cli.ok("env", "set", "MODEL", "gpt-5", "-e", "production")
+    cli.ok("overlay", "update", "svc", "--set", "TEMPERATURE=0.2", "-e", "production")
+    cli.ok("policy", "set", "approvals.production", "2")
+    before = cli.log_size()
+
+    assert cli.json("env", "set", "MODEL", "gpt-5", "-e", "production")["value"] == "gpt-5"
+    assert "Nothing changed" in cli.ok("overlay", "update", "svc", "--set", "TEMPERATURE=0.2", "-e", "production").stdout
+
+    assert cli.log_size() == before
+    marking = requested(cli, "env", "set", "MODEL", "gpt-5", "-e", "production", "--secret")
+    change = marking["plan"]["changes"][0]
+    assert (change["op"], change["secret"], change["from_fingerprint"] == change["to_fingerprint"]) == ("change", True, True)
+    approve_twice(cli, marking)
+    assert cli.json("env", "get", "MODEL", "-e", "production")["value"] == "********"
+
+
+def test_the_compliance_report_flags_production_configuration_changed_without_approvals(approvals: Cli) -> None:
+    cli = approvals
+    cli.ok("policy", "set", "approvals.production", "0")
+    cli.ok("env", "set", "MODEL", "gpt-5", "-e", "production", env=as_("dave"))  # before approvals were asked
+    cli.ok("env", "set", "REGION", "eu", env=as_("dave"))  # the base scope: not covered, not flagged
+    cli.ok("policy", "set", "approvals.production", "2")
+    approve_twice(cli, requested(cli, "env", "set", "MODEL", "gpt-6", "-e", "production"))
+
+    report = cli.json("report", "compliance", "--since", "-1h", "--until", "now")
+
+    rows = [(r["actor"], r["environment"], r["approvers"], r["approvals_required"]) for r in report["rows"]]
+    assert rows == [("dave", "production", [], 0), ("dave", None, [], 0), ("alice", "production", ["bob", "carol"], 2)]
+    findings = [(f["kind"], f["detail"]) for f in report["findings"]]
+    assert findings == [("no_approval", "env change of MODEL in production: applied without approvals, "
+                                        "before approvals were required (now 2)")]
