@@ -11,6 +11,7 @@ from ledger import envelope, master_key
 from ledger.aggregates import Aggregates
 from ledger.config import looks_secret
 from ledger.errors import ConflictError, InvalidInputError, NotFoundError
+from ledger.change_request import ChangeRequest
 from ledger.keyring import KeyRing
 from ledger.names import check_org
 from ledger.retries import retried
@@ -33,12 +34,13 @@ def plaintext_secrets(app: Any) -> tuple[dict[str, int], dict[str, set[str]]]:
     """Per organization, how many configuration events hold a secret value in plaintext
     (written before encryption at rest: history is immutable, so they stay as they were), and
     which keys were set in plaintext as non-secret before being marked secret (the earlier
-    value was never secret, so it was never sealed: rotate it)."""
+    value was never secret, so it was never sealed: rotate it). A configuration change request
+    holds its values as the write would (secret ones sealed), so it counts as such a write."""
     marked: dict[str, set[str]] = {}
     counts: dict[str, int] = {}
     plain: dict[str, set[str]] = {}  # keys with a plaintext value set while not secret
     later: dict[str, set[str]] = {}
-    wanted = (TenantVariables.VariablesSet.TOPIC, Overlay.OverlayUpdated.TOPIC)
+    wanted = (TenantVariables.VariablesSet.TOPIC, Overlay.OverlayUpdated.TOPIC, ChangeRequest.Requested.TOPIC)  # type: ignore[attr-defined]
     for notification in _log(app):
         if notification.topic not in wanted:
             continue
@@ -48,8 +50,10 @@ def plaintext_secrets(app: Any) -> tuple[dict[str, int], dict[str, set[str]]]:
             later.setdefault(event.org, set()).update(newly & plain.get(event.org, set()))
             marked.setdefault(event.org, set()).update(event.secret_keys)
             values = event.values
-        else:
+        elif isinstance(event, Overlay.OverlayUpdated):
             values = event.set
+        else:  # a change request: a configuration write's values (a promotion holds none)
+            values = event.command.get("set") or {}
         secret = marked.get(event.org, set())
         if any(value and not envelope.is_sealed(value) and (key in secret or looks_secret(key))
                for key, value in values.items()):

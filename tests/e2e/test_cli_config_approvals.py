@@ -214,3 +214,14 @@ def test_the_compliance_report_flags_production_configuration_changed_without_ap
     findings = [(f["kind"], f["detail"]) for f in report["findings"]]
     assert findings == [("no_approval", "env change of MODEL in production: applied without approvals, "
                                         "before approvals were required (now 2)")]
+
+
+def test_keys_status_names_a_requested_plain_value_whose_key_was_marked_secret_later(approvals: Cli) -> None:
+    cli = approvals
+    requested(cli, "env", "set", "MODEL", "gpt-5", "-e", "production")  # not secret: held as it is
+    cli.ok("env", "set", "MODEL", "gpt-6", "-e", "staging", "--secret")  # marked secret afterwards
+
+    status = cli.json("keys", "status")
+
+    assert [o["plaintext_before_secret"] for o in status["organizations"]] == [["MODEL"]]
+    assert status["plaintext_secret_events"] == 0
