@@ -80,7 +80,10 @@ class ReleaseConfigs:
         previous = self._loaded.get((event.originator_id, event.originator_version - 1))
         if previous is None:
             return
-        aggregate = copy.deepcopy(previous)  # loaded versions stay as they were
+        # Loaded versions stay as they were: the copy gets its own scope dicts (the events
+        # change those; they replace a tenant entry's inner dict, never change it).
+        aggregate = copy.copy(previous)
+        aggregate.scopes = {scope: dict(values) for scope, values in previous.scopes.items()}
         event.mutate(aggregate)
         self._keep((event.originator_id, event.originator_version), aggregate)
 
@@ -138,37 +141,48 @@ class ReleaseConfigs:
             self._opened[key] = opened
         return opened
 
-    def config_sha(self, org: str, script: str, environment: str) -> str:
+    def sources(self, org: str, script: str) -> tuple[TenantVariables | None, Overlay | None]:
+        """The tenant's variables and the script's overlay at the versions the log has reached."""
+        return self.load(tenant_id(org)), self.load(overlay_id(org, script))
+
+    def _tenant_reads(self, tenant: TenantVariables | None, environment: str) -> dict[str, str]:
+        """The tenant's values as one environment reads them (tenant[ENV] over the base), opened."""
+        if tenant is None:
+            return {}
+        cached = self._page_caches()
+        key = (tenant.id, tenant.version, "\x00" + environment)  # not a scope's key
+        if cached and key in self._opened:
+            return self._opened[key]
+        merged = {**self._layer(tenant, None), **self._layer(tenant, environment)}
+        if cached:
+            self._opened[key] = merged
+        return merged
+
+    def config_sha(self, org: str, script: str, environment: str,
+                   sources: tuple[TenantVariables | None, Overlay | None] | None = None) -> str:
         """The fingerprint of the script's effective configuration there, now: layered as
-        :func:`ledger.config.resolve` layers it, over the real values."""
-        tenant = self.load(tenant_id(org))
-        overlay = self.load(overlay_id(org, script))
-        merged = dict(self._layer(tenant, None))
-        merged.update(self._layer(tenant, environment))
+        :func:`ledger.config.resolve` layers it, over the real values. ``sources``: the
+        aggregates, when already loaded (:meth:`sources`)."""
+        tenant, overlay = sources or self.sources(org, script)
+        merged = dict(self._tenant_reads(tenant, environment))
         merged.update(self._layer(overlay, None))
         merged.update(self._layer(overlay, environment))
         return config_sha256(merged)
 
-    def shadowed(self, org: str, script: str, environment: str, keys: set[str], rank: int) -> bool:
+    @staticmethod
+    def shadowed(environment: str, keys: set[str], rank: int,
+                 tenant: TenantVariables | None, overlay: Overlay | None) -> bool:
         """Whether every key is set in a layer above ``rank`` for this pair (so a change of
         those keys at ``rank`` cannot change its effective configuration)."""
         if not keys or rank == OVERLAY_ENV:
             return False
-        above: list[Any] = []
-        if rank == TENANT_BASE:
-            tenant = self.load(tenant_id(org))
-            above.append(set(tenant.scope(environment)) if tenant else set())
-        overlay = self.load(overlay_id(org, script))
-        if overlay is not None:
-            if rank < OVERLAY_BASE:
-                above.append(overlay.scope(None))
-            above.append(overlay.scope(environment))
         left = set(keys)
-        for layer in above:
-            if isinstance(layer, dict):  # an overlay scope: an empty value defers
-                left -= {k for k in left if layer.get(k, "") != ""}
-            else:
-                left -= layer
-            if not left:
-                return True
-        return False
+        if rank == TENANT_BASE and tenant is not None:
+            left -= tenant.scope(environment).keys()
+        if overlay is not None:
+            for scope in ((None, environment) if rank < OVERLAY_BASE else (environment,)):
+                if not left:
+                    break
+                values = overlay.scope(scope)
+                left = {k for k in left if values.get(k, "") == ""}  # an empty value defers
+        return not left

@@ -29,7 +29,7 @@ from eventsourcing.projection import Projection
 from ledger.deployment import Deployment
 from ledger.script import Script
 from ledger.variables import Overlay, TenantVariables
-from projections.release_configs import ReleaseConfigs, changed_keys, rank_of
+from projections.release_configs import ReleaseConfigs, changed_keys, overlay_id, rank_of, tenant_id
 from projections.releases_view import COLUMNS, ReleasesView
 
 __all__ = ["COLUMNS", "Releases", "ReleasesView"]
@@ -66,13 +66,17 @@ class Releases(Projection[ReleasesView]):
         scope = getattr(event, "environment", None)
         marked = getattr(event, "release", None)  # part of that pointer's move: one release
         keys, rank = changed_keys(event), rank_of(event)
+        tenant = self.configs.load(tenant_id(event.org))
+        overlays: dict[str, Any] = {}
         for head in self.view.running(event.org, script, scope):
             name, environment = head["script"], head["environment"]
             if marked and (marked["script"], marked["environment"]) == (name, environment):
                 continue
-            if self.configs.shadowed(event.org, name, environment, keys, rank):
+            if name not in overlays:
+                overlays[name] = self.configs.load(overlay_id(event.org, name))
+            if self.configs.shadowed(environment, keys, rank, tenant, overlays[name]):
                 continue
-            config = self.config_sha(event.org, name, environment)
+            config = self.configs.config_sha(event.org, name, environment, (tenant, overlays[name]))
             if config != head["config_sha256"]:
                 self.view.start(event, tracking.notification_id, name, environment, "config",
                                 head["version"], config, head)

@@ -69,11 +69,17 @@ class ReleasesView(TrackedView):
         )
 
     def content_of(self, org: str, script: str, version: int) -> str | None:
+        contents = getattr(self, "_contents", None) if self._page_position is not None else None
+        if contents is not None and (org, script, version) in contents:
+            return contents[org, script, version]  # type: ignore[no-any-return]
         row = self.db.execute(
             "SELECT content_sha256 FROM release_versions WHERE org = ? AND script = ? AND version = ?",
             [org, script, version],
         ).fetchone()
-        return None if row is None else str(row[0])
+        content = None if row is None else str(row[0])
+        if contents is not None and content is not None:
+            contents[org, script, version] = content  # a published version's content never changes
+        return content
 
     def label_of(self, org: str, script: str, version: int) -> str | None:
         row = self.db.execute(
@@ -86,6 +92,8 @@ class ReleasesView(TrackedView):
         super().begin_page(*args, **kwargs)
         #: Source versions read or written in this page (another process may write between pages).
         self._sources: dict[UUID, int | None] = {}
+        #: Versions' content fingerprints read in this page.
+        self._contents: dict[tuple[str, str, int], str] = {}
         self._page_token = object()
 
     @property
