@@ -142,3 +142,18 @@ def test_a_request_is_rejected_in_the_browser_with_a_reason(ui: Ui, org: Org) ->
     expect(ui.page.locator(".request-facts")).to_contain_text("rejected — not during the freeze")
     production = org.ok("GET", "/v1/scripts/svc/environments", role="viewer")["environments"]["production"]
     assert production == 1
+
+
+def test_a_promotion_confirmed_in_the_browser_becomes_a_request_the_page_links_to(ui: Ui, org: Org) -> None:
+    require_approvals(org, "production", 1)
+    ui.sign_in(org.tokens["deployer"])
+    ui.goto("/ui/scripts/svc/promote?environment=production&version=2")
+    ui.page.get_by_role("button", name="Confirm promotion").click()
+
+    expect(ui.page.get_by_role("heading", name="Approvals needed: nothing moved yet")).to_be_visible()
+    ui.page.get_by_role("link", name="see the request").click()
+
+    expect(ui.page.get_by_role("heading", name=re.compile("promote of svc in production"))).to_be_visible()
+    expect(ui.page.locator(".request-facts")).to_contain_text("0 of 1 approvals")
+    expect(ui.page.get_by_role("button", name=re.compile("Approve"))).to_have_count(0)  # the requester
+    assert org.ok("GET", "/v1/scripts/svc/environments", role="viewer")["environments"]["production"] == 1
