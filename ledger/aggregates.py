@@ -18,14 +18,9 @@ from eventsourcing.persistence import IntegrityError
 
 from ledger.contents import ContentStore
 from ledger.deployment import Deployment
-from ledger.errors import (
-    DamagedStoreError,
-    InvalidInputError,
-    NotFoundError,
-    RefusedError,
-    UnknownLabelError,
-)
+from ledger.errors import DamagedStoreError, NotFoundError
 from ledger.names import ENVIRONMENTS, check_org, check_script_name, did_you_mean
+from ledger.version_refs import labelled_version, resolve_version, version_number
 from ledger.retries import RacedError
 from ledger.script import Script, ScriptCatalog
 from ledger.variables import Overlay, TenantVariables
@@ -117,47 +112,19 @@ class Aggregates:
     def resolve_version(self, org: str, script: Script, version: int | str) -> int:
         """A version number, or the version a label names; 0 means the version production
         points to. An unknown number or label is a NotFoundError."""
-        version = self.version_number(script, version)
-        if version == 0:
-            production = self.deployment(org, script.name, "production")
-            if production is None or production.current is None:
-                raise NotFoundError(
-                    f"version 0 means the active (production) version, but production runs no version of {script.name!r}"
-                )
-            return production.current
-        if not script.has_version(version):
-            latest = script.latest["version"] if script.latest else None
-            known = f"latest is {latest}" if latest else "it has no versions yet"
-            raise NotFoundError(f"unknown version {version} of {script.name!r} ({known})")
-        return version
+        def production() -> int | None:
+            deployment = self.deployment(org, script.name, "production")
+            return deployment.current if deployment else None
+
+        return resolve_version(script.name, version, [v["label"] for v in script.versions], production)
 
     def version_number(self, script: Script, version: int | str) -> int:
         """A number as given (0 keeps its meaning for the caller), or the number a label names."""
-        if isinstance(version, str):
-            text = version.strip()
-            if text.lstrip("-").isdigit():
-                version = int(text)
-            else:
-                return self.labelled_version(script, text)
-        if version < 0:
-            raise InvalidInputError(f"{version} is not a version number: use 1, 2, 3 …, 0 or a label")
-        return version
+        return version_number(script.name, version, [v["label"] for v in script.versions])
 
     @staticmethod
     def labelled_version(script: Script, label: str) -> int:
-        numbers = script.versions_labelled(label)
-        if len(numbers) == 1:
-            return numbers[0]
-        if numbers:  # only in stores written before labels were unique
-            listed = ", ".join(str(n) for n in numbers)
-            raise RefusedError(
-                f"label {label!r} names versions {listed} of {script.name!r}: give the number, "
-                f"or relabel one with `revledger version label {script.name} N LABEL`"
-            )
-        raise UnknownLabelError(
-            f"{label!r} is neither a version number nor a label of {script.name!r}"
-            f"{did_you_mean(label, script.labels)}"
-        )
+        return labelled_version(script.name, label, [v["label"] for v in script.versions])
 
     def tenant(self, org: str) -> TenantVariables | None:
         check_org(org)

@@ -1,5 +1,6 @@
 """Every organization's scripts as ``script get`` and ``script list`` show them: description,
-tags, who registered each and when, the latest version and whether the draft differs from it.
+tags, who registered each and when, the latest version and whether the draft differs from it;
+and their versions as ``version list`` and ``version get`` show them.
 
 One row per script, updated by its drafts and publications; the environment pointers come
 from the pointers read model. Reading a script is a seek, not an aggregate load.
@@ -22,14 +23,23 @@ from projections.view import TrackedView
 
 
 class ScriptsView(TrackedView):
-    tables = ("script_catalog",)
+    tables = ("script_catalog", "script_versions")
+    layout = 2  # 2: the versions
 
     def create_tables(self) -> None:
         self.db.execute(
             "CREATE TABLE IF NOT EXISTS script_catalog ("
             " org TEXT NOT NULL, name TEXT NOT NULL, description TEXT NOT NULL, tags TEXT NOT NULL,"
             " created_at TEXT NOT NULL, created_by TEXT NOT NULL, latest_version INTEGER,"
-            " latest_sha256 TEXT, draft_sha256 TEXT, PRIMARY KEY (org, name)) WITHOUT ROWID"
+            " latest_sha256 TEXT, draft_sha256 TEXT, draft_content_at INTEGER,"
+            " PRIMARY KEY (org, name)) WITHOUT ROWID"
+        )
+        # content_at: where the content is kept, as the Script aggregate says (ledger/contents.py).
+        self.db.execute(
+            "CREATE TABLE IF NOT EXISTS script_versions ("
+            " org TEXT NOT NULL, script TEXT NOT NULL, version INTEGER NOT NULL, format TEXT NOT NULL,"
+            " content_sha256 TEXT NOT NULL, content_at INTEGER, label TEXT, note TEXT, author TEXT NOT NULL,"
+            " published_at TEXT NOT NULL, PRIMARY KEY (org, script, version)) WITHOUT ROWID"
         )
 
     def registered(self, e: Script.Registered) -> None:  # type: ignore[name-defined]
@@ -40,14 +50,38 @@ class ScriptsView(TrackedView):
         )
 
     def draft_saved(self, e: Script.DraftSaved) -> None:
-        self.db.execute("UPDATE script_catalog SET draft_sha256 = ? WHERE org = ? AND name = ?",
-                        [e.content_sha256, e.org, e.script])
+        self.db.execute(
+            "UPDATE script_catalog SET draft_sha256 = ?, draft_content_at = ? WHERE org = ? AND name = ?",
+            [e.content_sha256, None if e.content is None else e.originator_version, e.org, e.script],
+        )
 
     def published(self, e: Script.VersionPublished) -> None:
+        if e.content is not None:
+            content_at = e.originator_version
+        else:  # the content of the draft it was published from (as Script.VersionPublished.apply)
+            draft = self.db.execute("SELECT draft_sha256, draft_content_at FROM script_catalog"
+                                    " WHERE org = ? AND name = ?", [e.org, e.script]).fetchone()
+            content_at = draft[1] if draft and draft[0] == e.content_sha256 else None
         self.db.execute(
             "UPDATE script_catalog SET latest_version = ?, latest_sha256 = ? WHERE org = ? AND name = ?",
             [e.version, e.content_sha256, e.org, e.script],
         )
+        self.db.execute(
+            "INSERT INTO script_versions (org, script, version, format, content_sha256, content_at, label,"
+            " note, author, published_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [e.org, e.script, e.version, e.format, e.content_sha256, content_at, e.label, e.note, e.actor,
+             utc_text(e.timestamp)],
+        )
+
+    def labelled(self, e: Script.VersionLabelled) -> None:
+        self.db.execute("UPDATE script_versions SET label = ? WHERE org = ? AND script = ? AND version = ?",
+                        [e.label, e.org, e.script, e.version])
+
+    def versions(self, org: str, name: str) -> list[dict[str, Any]]:
+        """The script's versions, 1 first: ``format``, ``content_sha256``, ``content_at`` (where
+        the content is kept), ``label``, ``note``, ``author`` and ``published_at``."""
+        return list(self.db.query("SELECT * FROM script_versions WHERE org = ? AND script = ? ORDER BY version",
+                                  [org, name]))
 
     def get(self, org: str, name: str, environments: dict[str, int | None]) -> ScriptView | None:
         row = next(iter(self.db.query(
@@ -77,7 +111,8 @@ class ScriptsView(TrackedView):
 
 class Scripts(Projection[ScriptsView]):
     name = "script_catalog"
-    topics = (Script.Registered.TOPIC, Script.DraftSaved.TOPIC, Script.VersionPublished.TOPIC)  # type: ignore[attr-defined]
+    topics = (Script.Registered.TOPIC, Script.DraftSaved.TOPIC, Script.VersionPublished.TOPIC,  # type: ignore[attr-defined]
+              Script.VersionLabelled.TOPIC)
 
     @singledispatchmethod
     def process_event(self, domain_event: Any, tracking: Tracking) -> None:
@@ -97,3 +132,8 @@ class Scripts(Projection[ScriptsView]):
     def _(self, domain_event: Script.VersionPublished, tracking: Tracking) -> None:
         self.view.insert_tracking(tracking)
         self.view.published(domain_event)
+
+    @process_event.register
+    def _(self, domain_event: Script.VersionLabelled, tracking: Tracking) -> None:
+        self.view.insert_tracking(tracking)
+        self.view.labelled(domain_event)

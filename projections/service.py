@@ -16,7 +16,9 @@ from ledger.errors import InvalidInputError, NotFoundError
 from ledger.names import ENVIRONMENTS, check_environment, check_org, check_script_name, did_you_mean
 from ledger.times import check_window, utc_text
 from ledger.variables import Overlay, TenantVariables
-from ledger.views import ConfigView, ScriptView
+from ledger.script import Script
+from ledger.version_refs import resolve_version
+from ledger.views import ConfigView, ScriptView, VersionView
 from ledger.approvals import check_state
 from projections.audit_trail import KINDS, AuditTrail, AuditView
 from projections.change_requests import ChangeRequests, ChangeRequestsView
@@ -153,6 +155,30 @@ class Projections:
         if found is None:  # registered, but this read model is not there yet
             raise NotFoundError(f"unknown script {name!r}")
         return found
+
+    def list_versions(self, *, org: str, name: str) -> list[VersionView]:
+        """A script's versions, 1 first, as ``Ledger.list_versions`` shows them."""
+        self._check_script(org, name)
+        return [self._version(org, name, row, with_content=False) for row in self.scripts.view.versions(org, name)]
+
+    def get_version(self, *, org: str, name: str, version: int | str, with_content: bool = False) -> VersionView:
+        """One version by number or label (0: the version production runs), as ``Ledger.get_version``."""
+        self._check_script(org, name)
+        rows = self.scripts.view.versions(org, name)
+        number = resolve_version(name, version, [row["label"] for row in rows],
+                                 lambda: self.pointers.view.versions_of(org, name).get("production"))
+        return self._version(org, name, rows[number - 1], with_content=with_content)
+
+    def _version(self, org: str, name: str, row: dict[str, Any], *, with_content: bool) -> VersionView:
+        content = None
+        if with_content:  # immutable content, kept with its version's events (not aggregate state)
+            entry = {k: row[k] for k in ("format", "content_sha256", "content_at")}
+            content = self.ledger.aggregates.contents.get(org, Script.create_id(org, name), entry).data
+        return VersionView(
+            script=name, version=row["version"], label=row["label"], note=row["note"], author=row["author"],
+            published_at=datetime.fromisoformat(row["published_at"]), content_sha256=row["content_sha256"],
+            format=row["format"], content=content,
+        )
 
     def list_scripts(self, *, org: str, tags: Sequence[str] = ()) -> list[ScriptView]:
         """The organization's scripts by name; with ``tags``, those that have all of them."""

@@ -120,7 +120,7 @@ def version_list(name: NameArg, org: OrgOpt = None, output: OutputOpt = Output.t
     Example: revledger version list invoice-parser -o yaml
     """
     inv = invocation(org)
-    emit(inv.ledger.list_versions(org=inv.org, name=name), output, columns=VERSION_COLUMNS)
+    emit(read_models(inv, warn=False).list_versions(org=inv.org, name=name), output, columns=VERSION_COLUMNS)
 
 
 @version_app.command("get")
@@ -137,7 +137,7 @@ def version_get(
     """
     inv = invocation(org)
     number = parse_version(version, "VERSION")
-    view = inv.ledger.get_version(org=inv.org, name=name, version=number, with_content=content)
+    view = read_models(inv, warn=False).get_version(org=inv.org, name=name, version=number, with_content=content)
     if output == Output.table:
         emit(view, output, columns=["script", *VERSION_COLUMNS, "format"])
         if content:

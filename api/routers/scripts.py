@@ -103,7 +103,7 @@ async def publish(
     tags=["versions"], responses=problems(404),
 )
 async def list_versions(name: NamePath, caller: ViewerDep, services: ServicesDep) -> Any:
-    return await services.read(services.ledger.list_versions, org=caller.org, name=name)
+    return await services.read(lambda: services.projections().list_versions(org=caller.org, name=name))
 
 
 VersionPath = Annotated[
@@ -138,6 +138,5 @@ async def get_version(
     services: ServicesDep,
     content: Annotated[bool, Query(description="Include the content.")] = False,
 ) -> Any:
-    return await services.read(
-        services.ledger.get_version, org=caller.org, name=name, version=version, with_content=content
-    )
+    return await services.read(lambda: services.projections().get_version(
+        org=caller.org, name=name, version=version, with_content=content))

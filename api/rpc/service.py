@@ -153,17 +153,16 @@ class ScriptumService(pb_grpc.ScriptumServiceServicer):  # type: ignore[misc]
 
     @rpc
     async def ListScriptVersions(self, request: Any, caller: Caller) -> pb.ListScriptVersionsResponse:  # noqa: N802
-        views = await self.services.read(self.ledger.list_versions, org=caller.org, name=request.name)
+        views = await self.services.read(lambda: self.services.projections().list_versions(
+            org=caller.org, name=request.name))
         return pb.ListScriptVersionsResponse(versions=[messages.version(v) for v in views])
 
     @rpc
     async def GetScriptVersion(self, request: Any, caller: Caller) -> pb.ScriptVersion:  # noqa: N802
         if request.version < 0:
             raise InvalidInputError("version must be a version number, or 0 for the active one")
-        view = await self.services.read(
-            self.ledger.get_version, org=caller.org, name=request.name, version=request.version,
-            with_content=request.include_content,
-        )
+        view = await self.services.read(lambda: self.services.projections().get_version(
+            org=caller.org, name=request.name, version=request.version, with_content=request.include_content))
         return messages.version(view)
 
     # Environment pointers -------------------------------------------------------

@@ -166,7 +166,7 @@ async def rollback_plan(
     visitor.caller.require(mover_role(environment), f"moving the {environment} pointer")
     org = visitor.caller.org
     plan: dict[str, Any] | None = None
-    versions = await services.read(services.ledger.list_versions, org=org, name=name)
+    versions = await services.read(lambda: services.projections().list_versions(org=org, name=name))
     if incident.strip():
         plan = await services.read(
             services.ledger.plan_rollback, org=org, name=name, to=to, environment=environment,

@@ -58,7 +58,7 @@ async def scripts(request: Request, visitor: VisitorDep, services: ServicesDep, 
             running[script.name] = {env: now.get((script.name, env)) for env in ENVIRONMENTS}
             if any(running[script.name].values()):
                 labels[script.name] = {
-                    v.version: v.label for v in services.ledger.list_versions(org=org, name=script.name)
+                    v.version: v.label for v in services.projections().list_versions(org=org, name=script.name)
                 }
         return found, running, labels
 
@@ -81,7 +81,7 @@ async def script(
         history = projections.history(org=org, name=name)
         answers = [projections.at(org=org, name=name, environment=env, time=moment)
                    for env in ENVIRONMENTS] if moment else []
-        versions = services.ledger.list_versions(org=org, name=name)
+        versions = services.projections().list_versions(org=org, name=name)
         return {"script": found, "history": history, "answers": answers,
                 "versions": list(reversed(versions))}
 
@@ -115,7 +115,7 @@ async def diff(
             content = services.ledger.diff(org=org, name=name, old=left, new=right, view="code")
             config = None
             title = f"{content['from']} → {content['to']}"
-        versions = [v.version for v in services.ledger.list_versions(org=org, name=name)]
+        versions = [v.version for v in services.projections().list_versions(org=org, name=name)]
         return {"script": found, "left": left, "right": right, "content": content, "config": config,
                 "title": title, "versions": versions}
 

@@ -1,9 +1,10 @@
 """Queries answer from the read models, never by loading aggregates (issue 9): with every
-aggregate load refused, the script, incident, policy, run, log and timeline queries still
+aggregate load refused, the script, version, incident, policy, run, log and timeline queries still
 answer, as the ledger would; and a read model of an older table layout is replayed when opened."""
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -14,6 +15,7 @@ import pytest
 
 from ledger.application import Ledger
 from ledger.content import from_value
+from ledger.errors import LedgerError
 from ledger.times import utc_text
 from projections.logs import Logs
 from projections.service import Projections
@@ -37,6 +39,7 @@ def history(ledger: Ledger, tmp_path: Path) -> str:
     ledger.create_script(org=ORG, name="svc", actor="alice")
     ledger.save_draft(org=ORG, name="svc", content=from_value({"v": 1}, "json"), actor="alice")
     ledger.publish(org=ORG, name="svc", actor="alice")
+    ledger.label_version(org=ORG, name="svc", version=1, label="first", actor="alice")
     for environment in ("staging", "production"):
         ledger.promote(org=ORG, name="svc", version=1, environment=environment, actor="alice")
     runner = tmp_path / "runner.py"
@@ -74,6 +77,8 @@ def test_incident_policy_run_log_and_timeline_queries_load_no_aggregate(
         "run": as_text(ledger.get_run(org=ORG, run_id=run_id)),
         "scripts": [ledger.get_script(org=ORG, name=n) for n in ("svc", "new")],
         "lists": [ledger.list_scripts(org=ORG, tags=t) for t in ((), ("llm",), ("nope",))],
+        "versions": ledger.list_versions(org=ORG, name="svc"),
+        "version": [ledger.get_version(org=ORG, name="svc", version=v, with_content=True) for v in (1, "first", 0)],
     }
 
     def refused(*args: Any, **kwargs: Any) -> Any:
@@ -90,6 +95,13 @@ def test_incident_policy_run_log_and_timeline_queries_load_no_aggregate(
     assert [projections.get_script(org=ORG, name=n) for n in ("svc", "new")] == expected["scripts"]
     assert expected["scripts"][0].draft == "modified" and expected["scripts"][1].draft == "none"
     assert [projections.list_scripts(org=ORG, tags=t) for t in ((), ("llm",), ("nope",))] == expected["lists"]
+    assert projections.list_versions(org=ORG, name="svc") == expected["versions"]
+    assert [projections.get_version(org=ORG, name="svc", version=v, with_content=True)
+            for v in (1, "first", 0)] == expected["version"]
+    assert expected["version"][0].content == {"v": 1} and expected["version"][1].label == "first"
+    for ref, refusal in ((3, "unknown version 3 of 'svc' (latest is 1)"), ("nope", "neither a version number")):
+        with pytest.raises(LedgerError, match=re.escape(refusal)):
+            projections.get_version(org=ORG, name="svc", version=ref)
     summary = Logs(projections).summary(org=ORG, name="svc", environment="production")
     assert summary["count"] == 1 and summary["by_version"][0]["version"] == 1
     story = Timelines(projections).incident(org=ORG, incident="INC-1")
