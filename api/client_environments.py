@@ -73,9 +73,13 @@ class EnvironmentsClient(Transport):
 
     # Safe promotion: plans and diffs ---------------------------------------------
 
-    def plan_promotion(self, *, org: str, name: str, version: int, environment: str) -> dict[str, Any]:
+    def plan_promotion(self, *, org: str, name: str, version: int, environment: str,
+                       with_config_from: str | None = None) -> dict[str, Any]:
         path = f"/v1/scripts/{seg(name)}/environments/{seg(environment)}/promote"
-        return self._send("POST", path, org, {"version": version, "dry_run": True})  # type: ignore[no-any-return]
+        body: dict[str, Any] = {"version": version, "dry_run": True}
+        if with_config_from is not None:
+            body["with_config_from"] = with_config_from
+        return self._send("POST", path, org, body)  # type: ignore[no-any-return]
 
     def plan_rollback(self, *, org: str, name: str, to: int, environment: str = "production",
                       incident: str | None = None, reason: str | None = None,

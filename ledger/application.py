@@ -190,7 +190,7 @@ class Ledger(Application[UUID]):
     evaluate_gates = delegate("safety", Safety.evaluate_gates)
     diff = delegate("safety", Safety.diff)
     diff_environments = delegate("safety", Safety.diff_environments)
-    plan_promotion = delegate("safety", Safety.plan_promotion)
+    plan_promotion = delegate("environments", Environments.plan_promotion)
     plan_rollback = delegate("safety", Safety.plan_rollback)
 
     # Configuration

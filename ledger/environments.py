@@ -29,6 +29,29 @@ class Environments:
     def pointers(self, *, org: str, name: str) -> dict[str, int | None]:
         return self.store.pointers(org, name)
 
+    def plan_promotion(
+        self, *, org: str, name: str, version: int | str, environment: str,
+        with_config_from: str | None = None,
+    ) -> dict[str, Any]:
+        """What ``promote`` would do (a dry run). ``with_config_from``: the plan of the copy
+        (``config_promotion``), and the gates and config changes evaluated against the
+        configuration the release will have, as the promotion itself evaluates them."""
+        if with_config_from is None:
+            return self.safety.plan_promotion(org=org, name=name, version=version, environment=environment)
+        check_environment(environment)
+        script = self.store.script(org, name)
+        number = self.store.resolve_version(org, script, version)
+        tenant, overlay = self.store.tenant(org), self.store.overlay(org, name)
+        copy = self.releasing.plan_promotion(org, script, with_config_from, environment, versions=[number],
+                                             tenant=tenant, overlay=overlay)
+        # Applied to unsaved aggregates, dropped with the plan: nothing is written.
+        changed_tenant, changed_overlay = copy.apply(
+            tenant, overlay, org, name, "plan", self.releasing.secrets.sealing(org))
+        plan = self.safety.plan_promotion(org=org, name=name, version=number, environment=environment,
+                                          config=(changed_tenant or tenant, changed_overlay or overlay))
+        plan["config_promotion"] = copy.changes
+        return plan
+
     @retried
     def promote(
         self,

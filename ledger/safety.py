@@ -175,10 +175,13 @@ class Safety:
     # Plans (dry runs) ----------------------------------------------------------
 
     def _config_changes(
-        self, org: str, script: Script, current: int | None, target: int, environment: str
+        self, org: str, script: Script, current: int | None, target: int, environment: str,
+        config_with: tuple[Any, Any] | None = None,
     ) -> list[dict[str, Any]]:
-        """Env keys that differ between what runs now and what will run (fingerprints only)."""
-        config = self._resolve(org, script.name, environment)
+        """Env keys that differ between what runs now and what will run (fingerprints only);
+        ``config_with``: the (tenant, overlay) the release will have, if not as stored."""
+        config = (resolve(*config_with, environment, self.secrets.reader(org)) if config_with
+                  else self._resolve(org, script.name, environment))
         used_now = set(env_references(self._content(script, current))) if current else set()
         used_next = set(env_references(self._content(script, target)))
 
@@ -195,7 +198,8 @@ class Safety:
         return changes
 
     def _plan(self, org: str, script: Script, deployment: Deployment | None, environment: str,
-              target: int, kind: str, gates: list[Gate], command: str) -> dict[str, Any]:
+              target: int, kind: str, gates: list[Gate], command: str,
+              config: tuple[Any, Any] | None = None) -> dict[str, Any]:
         current = deployment.current if deployment else None
         diff = None
         if current is not None:
@@ -207,21 +211,24 @@ class Safety:
             "current": current, "target": target, "changed": current != target,
             "diff_summary": summary(diff) if diff else "nothing runs there yet",
             "changes": diff["changes"] if diff else [],
-            "config_changes": self._config_changes(org, script, current, target, environment),
+            "config_changes": self._config_changes(org, script, current, target, environment, config),
             "gates": [g.to_dict() for g in gates],
             "would_pass": all(g.passed for g in gates),
             "command": command + org_flag,
         }
 
-    def plan_promotion(self, *, org: str, name: str, version: int | str, environment: str) -> dict[str, Any]:
+    def plan_promotion(self, *, org: str, name: str, version: int | str, environment: str,
+                       config: tuple[Any, Any] | None = None) -> dict[str, Any]:
+        """What ``promote`` would do; ``config``: the (tenant, overlay) the release will have
+        (unsaved, with a configuration copy applied), for the gates and the config changes."""
         check_environment(environment)
         script = self.store.script(org, name)
         number = self.store.resolve_version(org, script, version)
         deployment = self.store.deployment(org, name, environment)
-        gates = self.evaluate_gates(org, script, number, environment, deployment)
+        gates = self.evaluate_gates(org, script, number, environment, deployment, config)
         expect = deployment.current if deployment and deployment.current is not None else "none"
         command = f"revledger promote {name} --version {number} --to {environment} --expect-current {expect}"
-        return self._plan(org, script, deployment, environment, number, "promote", gates, command)
+        return self._plan(org, script, deployment, environment, number, "promote", gates, command, config)
 
     def plan_rollback(
         self, *, org: str, name: str, to: int | str, environment: str = "production",

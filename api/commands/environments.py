@@ -41,11 +41,8 @@ def promote(
     number = parse_version(version)
     source = normalize_environment(with_config_from) if with_config_from else None
     if dry_run:
-        plan = inv.ledger.plan_promotion(org=inv.org, name=name, version=number, environment=to)
-        if source is not None:
-            plan["config_promotion"] = inv.ledger.promote_config(
-                org=inv.org, name=name, source=source, target=to, actor=inv.actor, dry_run=True,
-            )["changes"]
+        plan = inv.ledger.plan_promotion(org=inv.org, name=name, version=number, environment=to,
+                                         **({"with_config_from": source} if source else {}))
         print_plan(plan, output)
         return
     expected = UNSET

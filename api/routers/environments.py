@@ -64,13 +64,9 @@ async def promote(
 ) -> JSONResponse:
     if body.dry_run:
         plan = await services.read(
-            ledger.plan_promotion, org=caller.org, name=name, version=body.version, environment=env
+            ledger.plan_promotion, org=caller.org, name=name, version=body.version, environment=env,
+            **({"with_config_from": body.with_config_from} if body.with_config_from else {}),
         )
-        if body.with_config_from:
-            plan["config_promotion"] = (await services.read(
-                ledger.promote_config, org=caller.org, name=name, source=body.with_config_from,
-                target=env, actor=caller.actor, dry_run=True,
-            ))["changes"]
         return JSONResponse(plan)
     if body.override_gates:
         caller.require("deployer", "overriding promotion gates")

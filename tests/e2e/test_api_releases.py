@@ -38,6 +38,12 @@ def test_promote_with_config_from_and_the_release_route(server: LiveServer, org:
 
     refused = deployer.post("/v1/scripts/svc/environments/production/promote", json={"version": 1})
     assert refused.status_code == 409
+    before = server.log_size()
+    plan = deployer.post("/v1/scripts/svc/environments/production/promote",
+                         json={"version": 1, "with_config_from": "staging", "dry_run": True})
+    assert plan.status_code == 200, plan.text
+    assert plan.json()["would_pass"] is True and [c["key"] for c in plan.json()["config_promotion"]] == ["MODEL"]
+    assert server.log_size() == before
     moved = deployer.post("/v1/scripts/svc/environments/production/promote",
                           json={"version": 1, "with_config_from": "staging"})
     assert moved.status_code == 200, moved.text

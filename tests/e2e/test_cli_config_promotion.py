@@ -72,6 +72,14 @@ def test_promote_with_config_from_is_one_transaction_and_gates_see_the_config_it
     # Without the configuration, production cannot resolve MODEL: refused, nothing written.
     cli("promote", "svc", "--version", "1", "-e", "production")
     assert cli.log_size() == before
+    # The plan says so too, and with the copy it evaluates the gates as the promotion will.
+    alone = cli.json("promote", "svc", "--version", "1", "-e", "production", "--dry-run")
+    planned = cli.json("promote", "svc", "--version", "1", "-e", "production", "--with-config-from", "staging",
+                       "--dry-run")
+    assert (alone["would_pass"], planned["would_pass"]) == (False, True)
+    assert [c["key"] for c in planned["config_promotion"]] == ["MODEL"]
+    assert [(c["key"], c["next"]) for c in planned["config_changes"]] == [("MODEL", cli.fingerprint("large"))]
+    assert cli.log_size() == before
     moved = cli.json("promote", "svc", "--version", "1", "-e", "production", "--with-config-from", "staging")
 
     assert moved["version"] == 1 and [c["key"] for c in moved["config_changes"]] == ["MODEL"]
