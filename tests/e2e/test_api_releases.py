@@ -118,3 +118,32 @@ def test_history_over_http_lists_configuration_only_releases(server: LiveServer,
     assert (latest["kind"], latest["version"], latest["previous_version"]) == ("config", 1, 1)
     assert (latest["release"], latest["previous_release"]) == (now["release"], first["release"])
     assert [e["kind"] for e in history.json()[1:]] == ["promote", "publish"]
+
+
+def test_rollback_with_config_over_http_restores_the_earlier_secret(server: LiveServer, org: str) -> None:
+    editor, deployer, admin = (server.client(org, role) for role in ("editor", "deployer", "admin"))
+    old, new = f"sk-http-old-{org}", f"sk-http-new-{org}"
+    assert editor.post("/v1/scripts", json={"name": "svc"}).status_code == 201
+    publish(editor, "svc", {"steps": ["{{ env.API_KEY }}"]})
+    publish(editor, "svc", {"steps": ["{{ env.API_KEY }}", 2]})
+    for environment, value in (("staging", new), ("production", old)):
+        client = deployer if environment == "production" else editor
+        assert client.patch("/v1/scripts/svc/env", json={"environment": environment, "set": {"API_KEY": value}}
+                            ).status_code == 200
+    for version, environment, body in ((1, "staging", {}), (1, "production", {}), (2, "staging", {}),
+                                       (2, "production", {"with_config_from": "staging"})):
+        moved = deployer.post(f"/v1/scripts/svc/environments/{environment}/promote", json={"version": version, **body})
+        assert moved.status_code == 200, moved.text
+
+    plan = deployer.post("/v1/scripts/svc/environments/production/rollback",
+                         json={"to": 1, "with_config": True, "dry_run": True})
+    rolled = deployer.post("/v1/scripts/svc/environments/production/rollback",
+                           json={"to": 1, "with_config": True, "reason": "bad key"})
+
+    assert rolled.status_code == 200, rolled.text
+    [change] = plan.json()["config_promotion"]
+    assert (change["key"], change["op"], change["secret"]) == ("API_KEY", "change", True)
+    assert rolled.json()["config_changes"] == plan.json()["config_promotion"]
+    config = admin.get("/v1/scripts/svc/config", params={"environment": "production", "reveal": "true"}).json()
+    assert config["variables"]["API_KEY"]["value"] == old
+    assert old not in plan.text + rolled.text and new not in plan.text + rolled.text
