@@ -165,6 +165,7 @@ class Ledger(Application[UUID]):
     # Scripts, drafts and versions
     create_script = delegate("scripts", Scripts.create_script)
     get_script = delegate("scripts", Scripts.get_script)
+    check_script_history = delegate("scripts", Scripts.check_script_history)
     list_scripts = delegate("scripts", Scripts.list_scripts)
     save_draft = delegate("scripts", Scripts.save_draft)
     publish = delegate("scripts", Scripts.publish)

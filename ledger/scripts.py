@@ -42,6 +42,11 @@ class Scripts:
     def get_script(self, *, org: str, name: str) -> ScriptView:
         return self._script_view(org, self.store.script(org, name))
 
+    def check_script_history(self, *, org: str, name: str) -> None:
+        """A DamagedStoreError naming the script when an event of its history is missing
+        (for queries that answer from the read models): one count, nothing replayed."""
+        self.store.check_history(Script, Script.create_id(org, name), f"script {name!r}")
+
     def list_scripts(self, *, org: str, tags: Iterable[str] = ()) -> list[ScriptView]:
         check_org(org)
         wanted = {t.strip() for t in tags if t.strip()}

@@ -154,6 +154,7 @@ class Projections:
         found = self.scripts.view.get(org, name, self._environments(org, name))
         if found is None:  # registered, but this read model is not there yet
             raise NotFoundError(f"unknown script {name!r}")
+        self.ledger.check_script_history(org=org, name=name)  # a damaged store is not passed over
         return found
 
     def list_versions(self, *, org: str, name: str) -> list[VersionView]:
