@@ -7,15 +7,12 @@ is a seek, not an aggregate load.
 from __future__ import annotations
 
 import json
-from functools import singledispatchmethod
 from typing import Any
 
-from eventsourcing.persistence import Tracking
-from eventsourcing.projection import Projection
 
 from ledger.incidents import Incident
 from ledger.times import utc_text
-from projections.view import TrackedView
+from projections.view import RowProjection, TrackedView, topics_of
 
 
 class IncidentsView(TrackedView):
@@ -58,20 +55,7 @@ class IncidentsView(TrackedView):
         }
 
 
-class Incidents(Projection[IncidentsView]):
+class Incidents(RowProjection[IncidentsView]):
     name = "incidents"
-    topics = (Incident.Opened.TOPIC, Incident.Closed.TOPIC)  # type: ignore[attr-defined]
-
-    @singledispatchmethod
-    def process_event(self, domain_event: Any, tracking: Tracking) -> None:
-        self.view.insert_tracking(tracking)
-
-    @process_event.register
-    def _(self, domain_event: Incident.Opened, tracking: Tracking) -> None:  # type: ignore[name-defined]
-        self.view.insert_tracking(tracking)
-        self.view.opened(domain_event)
-
-    @process_event.register
-    def _(self, domain_event: Incident.Closed, tracking: Tracking) -> None:  # type: ignore[name-defined]
-        self.view.insert_tracking(tracking)
-        self.view.closed(domain_event)
+    handlers = {Incident.Opened: "opened", Incident.Closed: "closed"}
+    topics = topics_of(handlers)

@@ -6,15 +6,12 @@ One row per setting an organization changed; the others read as their defaults.
 from __future__ import annotations
 
 import json
-from functools import singledispatchmethod
 from typing import Any
 
-from eventsourcing.persistence import Tracking
-from eventsourcing.projection import Projection
 
 from ledger.policy import Policy
 from ledger.policy_settings import SETTINGS
-from projections.view import TrackedView
+from projections.view import RowProjection, TrackedView, topics_of
 
 
 class PoliciesView(TrackedView):
@@ -40,15 +37,7 @@ class PoliciesView(TrackedView):
         return {name: changed.get(name, spec[1]) for name, spec in SETTINGS.items()}
 
 
-class Policies(Projection[PoliciesView]):
+class Policies(RowProjection[PoliciesView]):
     name = "policies"
-    topics = (Policy.PolicyChanged.TOPIC,)  # type: ignore[attr-defined]
-
-    @singledispatchmethod
-    def process_event(self, domain_event: Any, tracking: Tracking) -> None:
-        self.view.insert_tracking(tracking)
-
-    @process_event.register
-    def _(self, domain_event: Policy.PolicyChanged, tracking: Tracking) -> None:  # type: ignore[name-defined]
-        self.view.insert_tracking(tracking)
-        self.view.changed(domain_event)
+    handlers = {Policy.PolicyChanged: "changed"}
+    topics = topics_of(handlers)

@@ -10,16 +10,13 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from functools import singledispatchmethod
 from typing import Any
 
-from eventsourcing.persistence import Tracking
-from eventsourcing.projection import Projection
 
 from ledger.script import Script
 from ledger.times import utc_text
 from ledger.views import ScriptView
-from projections.view import TrackedView
+from projections.view import RowProjection, TrackedView, topics_of
 
 
 class ScriptsView(TrackedView):
@@ -109,31 +106,8 @@ class ScriptsView(TrackedView):
         )
 
 
-class Scripts(Projection[ScriptsView]):
+class Scripts(RowProjection[ScriptsView]):
     name = "script_catalog"
-    topics = (Script.Registered.TOPIC, Script.DraftSaved.TOPIC, Script.VersionPublished.TOPIC,  # type: ignore[attr-defined]
-              Script.VersionLabelled.TOPIC)
-
-    @singledispatchmethod
-    def process_event(self, domain_event: Any, tracking: Tracking) -> None:
-        self.view.insert_tracking(tracking)
-
-    @process_event.register
-    def _(self, domain_event: Script.Registered, tracking: Tracking) -> None:  # type: ignore[name-defined]
-        self.view.insert_tracking(tracking)
-        self.view.registered(domain_event)
-
-    @process_event.register
-    def _(self, domain_event: Script.DraftSaved, tracking: Tracking) -> None:
-        self.view.insert_tracking(tracking)
-        self.view.draft_saved(domain_event)
-
-    @process_event.register
-    def _(self, domain_event: Script.VersionPublished, tracking: Tracking) -> None:
-        self.view.insert_tracking(tracking)
-        self.view.published(domain_event)
-
-    @process_event.register
-    def _(self, domain_event: Script.VersionLabelled, tracking: Tracking) -> None:
-        self.view.insert_tracking(tracking)
-        self.view.labelled(domain_event)
+    handlers = {Script.Registered: "registered", Script.DraftSaved: "draft_saved",
+                Script.VersionPublished: "published", Script.VersionLabelled: "labelled"}
+    topics = topics_of(handlers)

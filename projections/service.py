@@ -16,6 +16,7 @@ from ledger.errors import InvalidInputError, NotFoundError
 from ledger.names import ENVIRONMENTS, check_environment, check_org, check_script_name, did_you_mean
 from ledger.times import check_window, utc_text
 from ledger.variables import Overlay, TenantVariables
+from ledger.access import TokenView
 from ledger.script import Script
 from ledger.version_refs import resolve_version
 from ledger.views import ConfigView, ScriptView, VersionView
@@ -31,6 +32,7 @@ from projections.revision_timestamps import RevisionTimestamps, RevisionTimestam
 from projections.runner import REBUILD_PAGE_SIZE, catch_up_all
 from projections.runs import Runs, RunsView
 from projections.scripts import Scripts, ScriptsView
+from projections.tokens import Tokens, TokensView
 from projections.view import TrackedView, exclusive, open_database
 
 HISTORY_KINDS = ("publish", "promote", "rollback")
@@ -76,10 +78,11 @@ class Projections:
         self.incidents = Incidents(IncidentsView(self.db, Incidents.name))
         self.policies = Policies(PoliciesView(self.db, Policies.name))
         self.scripts = Scripts(ScriptsView(self.db, Scripts.name))
+        self.tokens = Tokens(TokensView(self.db, Tokens.name))
         self.all: dict[str, Projection[Any]] = {
             p.name: p for p in (self.pointers, self.audit_trail, self.timestamps, self.runs_model,
                                 self.requests_model, self.releases, self.incidents, self.policies,
-                                self.scripts)
+                                self.scripts, self.tokens)
         }
 
     # Maintenance ---------------------------------------------------------------
@@ -328,6 +331,11 @@ class Projections:
         """The incident opened under this ID, or None (it may still tag changes)."""
         check_org(org)
         return self.incidents.view.get(org, incident)
+
+    def list_tokens(self, *, org: str) -> list[TokenView]:
+        """The organization's active tokens by name (never a token), as ``Ledger.list_tokens``."""
+        check_org(org)
+        return self.tokens.view.list(org)
 
     def get_policy(self, *, org: str) -> dict[str, Any]:
         """The organization's gates, runner and approvals: every setting, defaults filled in."""

@@ -10,13 +10,14 @@ import sqlite3
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Generic, TypeVar
 
 import sqlite_utils
 
 from ledger.files import private_file
 from ledger.times import utc_text
 from eventsourcing.persistence import IntegrityError, Tracking, TrackingRecorder
+from eventsourcing.projection import Projection
 
 
 def open_database(path: str) -> sqlite_utils.Database:
@@ -195,3 +196,23 @@ class TrackedView(TrackingRecorder):
         self.create_tables()
         if indexes:
             self.create_indexes()
+
+
+V = TypeVar("V", bound=TrackedView)
+
+
+class RowProjection(Projection[V], Generic[V]):
+    """A read model whose events each call one method of its view with the event:
+    ``handlers`` maps an event class to that method's name (``topics`` are theirs)."""
+
+    handlers: ClassVar[dict[type, str]] = {}
+
+    def process_event(self, domain_event: Any, tracking: Tracking) -> None:
+        self.view.insert_tracking(tracking)
+        handler = self.handlers.get(type(domain_event))
+        if handler is not None:
+            getattr(self.view, handler)(domain_event)
+
+
+def topics_of(handlers: dict[type, str]) -> tuple[str, ...]:
+    return tuple(cls.TOPIC for cls in handlers)  # type: ignore[attr-defined]

@@ -37,7 +37,9 @@ def token_list(org: OrgOpt = None, output: OutputOpt = Output.table) -> None:
     Example: revledger token list --org acme
     """
     inv = invocation(org)
-    emit(inv.ledger.list_tokens(org=inv.org), output, columns=TOKEN_COLUMNS)
+    from api.commands.queries import read_models
+
+    emit(read_models(inv, warn=False).list_tokens(org=inv.org), output, columns=TOKEN_COLUMNS)
 
 
 @token_app.command("revoke")

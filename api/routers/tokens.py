@@ -17,7 +17,7 @@ router = APIRouter(prefix="/v1/tokens", tags=["tokens"])
 
 @router.get("", response_model=list[TokenPublic], summary="List the organization's tokens", responses=problems())
 async def list_tokens(caller: AdminDep, services: ServicesDep) -> Any:
-    return await services.read(services.ledger.list_tokens, org=caller.org)
+    return await services.read(lambda: services.projections().list_tokens(org=caller.org))
 
 
 @router.post(

@@ -10,7 +10,7 @@ adds the change_requests read model to `projections status`, the `requester` and
 columns to the compliance CSV and the `no_approval`/`exempt` counts to its Markdown summary;
 issue 12 adds `config_sha256`/`release` to pointer entries (the YAML history), the releases
 read model to `projections status`, and its keys to the NDJSON audit rows; issue 9 adds the
-incidents, policies and script_catalog read models to `projections status` (queries answer from
+incidents, policies, script_catalog and api_tokens read models to `projections status` (queries answer from
 read models).
 """
 

@@ -1,5 +1,5 @@
 """Queries answer from the read models, never by loading aggregates (issue 9): with every
-aggregate load refused, the script, version, incident, policy, run, log and timeline queries still
+aggregate load refused, the script, version, token, incident, policy, run, log and timeline queries still
 answer, as the ledger would; and a read model of an older table layout is replayed when opened."""
 
 from __future__ import annotations
@@ -53,6 +53,9 @@ def history(ledger: Ledger, tmp_path: Path) -> str:
     ledger.open_incident(org=ORG, incident="INC-1", title="totals missing", actor="oncall", scripts=["svc"])
     ledger.close_incident(org=ORG, incident="INC-1", actor="oncall", resolution="rolled back")
     ledger.open_incident(org=ORG, incident="INC-2", title="slow", actor="oncall")
+    for name in ("ci", "reader", "gone"):
+        ledger.issue_token(org=ORG, name=name, role="viewer", actor="admin")
+    ledger.revoke_token(org=ORG, name="gone", actor="admin")
     return str(run["run_id"])
 
 
@@ -78,6 +81,7 @@ def test_incident_policy_run_log_and_timeline_queries_load_no_aggregate(
         "scripts": [ledger.get_script(org=ORG, name=n) for n in ("svc", "new")],
         "lists": [ledger.list_scripts(org=ORG, tags=t) for t in ((), ("llm",), ("nope",))],
         "versions": ledger.list_versions(org=ORG, name="svc"),
+        "tokens": ledger.list_tokens(org=ORG),
         "version": [ledger.get_version(org=ORG, name="svc", version=v, with_content=True) for v in (1, "first", 0)],
     }
 
@@ -96,6 +100,8 @@ def test_incident_policy_run_log_and_timeline_queries_load_no_aggregate(
     assert expected["scripts"][0].draft == "modified" and expected["scripts"][1].draft == "none"
     assert [projections.list_scripts(org=ORG, tags=t) for t in ((), ("llm",), ("nope",))] == expected["lists"]
     assert projections.list_versions(org=ORG, name="svc") == expected["versions"]
+    assert projections.list_tokens(org=ORG) == expected["tokens"]
+    assert [t.name for t in expected["tokens"]] == ["ci", "reader"]
     assert [projections.get_version(org=ORG, name="svc", version=v, with_content=True)
             for v in (1, "first", 0)] == expected["version"]
     assert expected["version"][0].content == {"v": 1} and expected["version"][1].label == "first"
