@@ -84,9 +84,26 @@ def config_sha256(variables: Mapping[str, ResolvedVariable | str]) -> str:
     """The fingerprint of an effective configuration: sha256 over its key/value pairs sorted
     by key (canonical JSON ``[["KEY","value"],…]``), secret values included so that any change
     shows. Computed from the real values, never printed with them."""
-    pairs = [[key, v.value if isinstance(v, ResolvedVariable) else v] for key, v in sorted(variables.items())]
-    text = json.dumps(pairs, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    # The JSON of the list is "[" + the items' JSON joined by "," + "]": each pair is encoded
+    # once and remembered (a read model hashes the same tenant values for every script).
+    encoded = _ENCODED
+    if len(encoded) > _ENCODED_MAX:
+        encoded.clear()
+    parts = []
+    for key in sorted(variables):
+        v = variables[key]
+        value = v.value if isinstance(v, ResolvedVariable) else v
+        pair = encoded.get((key, value))
+        if pair is None:
+            pair = encoded[(key, value)] = _encode([key, value])
+        parts.append(pair)
+    return hashlib.sha256(f"[{','.join(parts)}]".encode()).hexdigest()
+
+
+_encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+#: (key, value) -> its canonical JSON, bounded: emptied when it holds more than _ENCODED_MAX.
+_ENCODED: dict[tuple[str, str], str] = {}
+_ENCODED_MAX = 16_384
 
 
 def release_id(content_sha256: str | None, config_sha: str) -> str:

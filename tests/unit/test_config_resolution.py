@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import hashlib
+import json
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ledger.config import MASK, fingerprint, looks_secret, resolve, shown
+import ledger.config
+from ledger.config import MASK, config_sha256, fingerprint, looks_secret, resolve, shown
 from ledger.variables import Overlay, TenantVariables
 
 ENV = "production"
@@ -210,3 +212,28 @@ def test_resolved_variables_carry_the_fingerprint_of_their_value() -> None:
 def test_secrets_are_masked_unless_revealed(secret: bool, reveal: bool, expected: str) -> None:
     assert shown("sk-live", secret, reveal) == expected
     assert "sk-live" not in MASK
+
+
+@given(st.dictionaries(st.text(max_size=8), st.text(max_size=8), max_size=6))
+def test_the_config_fingerprint_is_the_sha256_of_the_sorted_pairs_as_compact_json_however_often_asked(
+    values: dict[str, str],
+) -> None:
+    canonical = json.dumps(sorted([k, v] for k, v in values.items()), ensure_ascii=False, separators=(",", ":"))
+    expected = hashlib.sha256(canonical.encode()).hexdigest()
+
+    assert config_sha256(values) == expected
+    assert config_sha256(values) == expected  # the pairs' remembered encodings give the same text
+
+
+def test_the_config_fingerprint_stays_the_same_after_its_memory_of_encoded_pairs_is_emptied(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(ledger.config, "_ENCODED_MAX", 2)
+    values = {"MODEL": "big", "REGION": "eu", "QUOTE": 'say "hi"', "ÜNICODE": "é"}
+    first = config_sha256(values)
+
+    for n in range(10):
+        config_sha256({f"K{n}": str(n)})
+
+    assert len(ledger.config._ENCODED) <= 3
+    assert config_sha256(values) == first != config_sha256({**values, "MODEL": "small"})
