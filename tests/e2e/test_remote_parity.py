@@ -1,11 +1,13 @@
-"""Every declared command, local and remote: the same `-o json` answer.
+"""Every declared command, local and remote: the same answer.
 
 The cases are the declarations (``api/operations``): every CLI command of an operation that
 has a remote path runs its example invocations on the local store and against a live
 ``revledger serve`` on a real SQLite store, in two organizations given the same history; the
-answers must match with what differs between two organizations (times, positions, ids,
-keyed fingerprints, the org's name) masked. A command declared without an example fails
-here until one is listed in :data:`EXAMPLES`.
+``-o json`` answers must match with what differs between two organizations (times, positions,
+ids, keyed fingerprints, the org's name) masked. A query (an HTTP GET) is also run remotely on
+the local side's own organization, in every ``-o`` format it has: the same bytes, instants
+masked. A command declared without an example fails here until one is listed in
+:data:`EXAMPLES`.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from typer.testing import Result
 
 from api.operations import by_command, has_remote_path, operations
 from tests.e2e.test_api_server import LiveServer
-from tests.e2e.test_remote_cli import ACTOR, Cli, local, remote, unkeyed
+from tests.e2e.test_remote_cli import _TIME, ACTOR, Cli, local, remote, unkeyed
 from tests.e2e.test_remote_runs import RUNNER, SMOKE, masked
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -182,20 +184,22 @@ def answer(result: Result, org: str) -> tuple[int, str, str]:
 
 
 @pytest.fixture(scope="module")
-def sides(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Side, Side]]:
+def sides(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Side, Side, Side]]:
+    """Here (the local store), away (another organization, remotely) and here read remotely."""
     live = LiveServer(tmp_path_factory.mktemp("parity-home")).start()
     workdir = tmp_path_factory.mktemp("parity")
     for name, text in FILES.items():
         (workdir / name).write_text(text, encoding="utf-8")
     mine, theirs = local(live, HERE, workdir), remote(live, AWAY, workdir)  # remote() issues "ci" in AWAY
-    live.issue(HERE, "admin", name=ACTOR)  # the same tokens in both organizations
+    here_token = live.issue(HERE, "admin", name=ACTOR)  # the same tokens in both organizations
     live.issue(HERE, "admin", name=APPROVER)
     here = Side(HERE, mine, Cli({**mine.env, "REVLEDGER_ACTOR": APPROVER}, workdir))
+    reader = Cli({**theirs.env, "REVLEDGER_ORG": HERE, "REVLEDGER_TOKEN": here_token}, workdir)
     away = Side(AWAY, theirs, Cli({**theirs.env, "REVLEDGER_TOKEN": live.issue(AWAY, "admin", name=APPROVER)}, workdir))
     for args in SETUP:
         mine, theirs = here(args), away(args)
         assert (mine.exit_code, theirs.exit_code) == (0, 0), (args, mine.output, theirs.output)
-    yield here, away
+    yield here, away, Side(HERE, reader, reader)
     live.stop()
 
 
@@ -207,13 +211,52 @@ def test_every_declared_command_has_an_example_and_every_example_is_declared() -
             f"{command}: no example invokes it"
 
 
-@pytest.mark.parametrize("command", ordered(declared_commands()))
-def test_the_command_answers_the_same_json_locally_and_remotely(sides: tuple[Side, Side], command: str) -> None:
-    assert command in EXAMPLES, f"`revledger {command}` is declared with a remote path: list an example in EXAMPLES"
-    here, away = sides
-    for args in EXAMPLES[command]:
-        full = args if command in RAW else [*args, "-o", "json"]
-        mine, theirs = here(full), away(full)
-        assert mine.exit_code == 0, (full, mine.output)
-        assert answer(theirs, AWAY) == answer(mine, HERE), full
+def command_of(args: list[str]) -> str:
+    """The declared command an invocation runs (``revledger request list …``: ``request list``)."""
+    words = [a for a in args if a != "@" + APPROVER]
+    return next(" ".join(words[:n]) for n in (2, 1) if by_command(" ".join(words[:n])))
 
+
+def is_query(args: list[str]) -> bool:
+    """Whether the invocation runs a query (an HTTP GET: running it again changes nothing)."""
+    return all(op.method == "GET" for op in by_command(command_of(args)))
+
+
+def formats(args: list[str]) -> list[list[str]]:
+    """Every ``-o`` format the invocation's command has (none for raw bytes)."""
+    command = command_of(args)
+    if command in RAW:
+        return [[]]
+    from typer.main import get_command
+
+    from api.cli import app
+
+    group: Any = get_command(app)
+    for word in command.split():
+        group = group.commands[word]
+    output = next(p for p in group.params if "--output" in p.opts)
+    return [["-o", choice.value] for choice in output.type_descriptor.annotation]
+
+
+@pytest.mark.parametrize("command", ordered(declared_commands()))
+def test_the_command_answers_the_same_locally_and_remotely(sides: tuple[Side, Side, Side], command: str) -> None:
+    """Each invocation in another organization remotely: the same ``-o json`` answer (masked);
+    a query also remotely on the same organization: the same bytes (but instants), in every format."""
+    assert command in EXAMPLES, f"`revledger {command}` is declared with a remote path: list an example in EXAMPLES"
+    here, away, here_remotely = sides
+    for args in EXAMPLES[command]:
+        json_output = [] if command_of(args) in RAW else ["-o", "json"]
+        mine, theirs = here([*args, *json_output]), away([*args, *json_output])
+        assert mine.exit_code == 0, (args, mine.output)
+        assert answer(theirs, AWAY) == answer(mine, HERE), args
+        if is_query(args):
+            for output in formats(args):
+                full = [*args, *output]
+                mine, theirs = here(full), here_remotely(full)
+                # (instants masked: "now" is when each ran)
+                assert (theirs.exit_code, *map(timeless, (theirs.stdout, theirs.stderr))) == \
+                    (mine.exit_code, *map(timeless, (mine.stdout, mine.stderr))), full
+
+
+def timeless(text: str) -> str:
+    return _TIME.sub("<time>", text)
