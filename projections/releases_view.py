@@ -21,6 +21,11 @@ COLUMNS = (
     " valid_to, start_position, end_position, kind, actor, time, reason, incident"
 )
 
+_CLOSE = "UPDATE releases SET valid_to = ?, end_position = ? WHERE id = ?"
+_INSERT = (f"INSERT INTO releases ({COLUMNS})"
+           " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+_HEAD = "INSERT OR REPLACE INTO release_heads VALUES (?, ?, ?, ?)"
+
 
 class ReleasesView(TrackedView):
     tables = ("releases", "release_heads", "release_versions", "release_sources")
@@ -95,6 +100,36 @@ class ReleasesView(TrackedView):
         #: Versions' content fingerprints read in this page.
         self._contents: dict[tuple[str, str, int], str] = {}
         self._page_token = object()
+        self._discard_pending()
+
+    # Releases started in a page are written in bulk (one ``executemany`` per statement) before
+    # anything reads the tables and at the end of the page, with the ids SQLite would give them
+    # one by one (the largest id so far plus one), so the rows are exactly the same.
+
+    def _discard_pending(self) -> None:
+        self._next_id: int | None = None
+        #: Within a page: org -> script -> environment -> its running head, as ``running`` reads it.
+        self._running: dict[str, dict[str, dict[str, dict[str, Any]]]] = {}
+        self._closing: list[list[Any]] = []
+        self._opening: list[list[Any]] = []
+        self._heads: list[list[Any]] = []
+
+    def _flush(self) -> None:
+        if getattr(self, "_opening", None):
+            conn = self.db.conn
+            conn.executemany(_CLOSE, self._closing)
+            conn.executemany(_INSERT, self._opening)
+            conn.executemany(_HEAD, self._heads)
+            self._closing, self._opening, self._heads = [], [], []
+
+    def end_page(self) -> None:
+        self._flush()
+        self._discard_pending()
+        super().end_page()
+
+    def abandon_page(self) -> None:
+        self._discard_pending()
+        super().abandon_page()
 
     @property
     def page(self) -> object | None:
@@ -120,6 +155,7 @@ class ReleasesView(TrackedView):
             self._sources[aggregate_id] = version
 
     def head(self, org: str, script: str, environment: str) -> dict[str, Any] | None:
+        self._flush()
         rows = list(self.db.query(
             f"SELECT {COLUMNS} FROM releases WHERE id = ("
             " SELECT release_id FROM release_heads WHERE org = ? AND script = ? AND environment = ?)",
@@ -129,7 +165,19 @@ class ReleasesView(TrackedView):
 
     def running(self, org: str, script: str | None, environment: str | None) -> list[dict[str, Any]]:
         """The head (``script``, ``environment``, ``id``, ``version``, ``config_sha256``,
-        ``valid_from``) of every release running in the org (optionally narrowed), in one query."""
+        ``valid_from``) of every release running in the org (optionally narrowed), in one query
+        (within a page, once per org: the page's own releases keep it current)."""
+        heads = self._page_heads(org)
+        if heads is not None:
+            found = []
+            for name in [script] if script is not None else sorted(heads):
+                pairs = heads.get(name, {})
+                found += [pairs[e] for e in sorted(pairs) if environment is None or e == environment]
+            return found
+        return self._read_running(org, script, environment)
+
+    def _read_running(self, org: str, script: str | None, environment: str | None) -> list[dict[str, Any]]:
+        self._flush()
         sql = ("SELECT h.script, h.environment, r.id, r.version, r.config_sha256, r.valid_from"
                " FROM release_heads h JOIN releases r ON r.id = h.release_id WHERE h.org = ?")
         params: list[Any] = [org]
@@ -140,34 +188,58 @@ class ReleasesView(TrackedView):
         names = ("script", "environment", "id", "version", "config_sha256", "valid_from")
         return [dict(zip(names, row)) for row in self.db.execute(sql + " ORDER BY h.script, h.environment", params)]
 
+    def _page_heads(self, org: str) -> dict[str, dict[str, dict[str, Any]]] | None:
+        if self._page_position is None:
+            return None
+        heads = self._running.get(org)
+        if heads is None:
+            heads = self._running[org] = {}
+            for head in self._read_running(org, None, None):
+                heads.setdefault(head["script"], {})[head["environment"]] = head
+        return heads
+
     def start(self, event: Any, position: int, script: str, environment: str, kind: str,
               version: int, config_sha: str, current: dict[str, Any] | None = None) -> None:
         """Open a release (closing the one it replaces, ``current`` if already read) at this event."""
         org = event.org
         at = utc_text(event.timestamp)
-        current = current or self.head(org, script, environment)
+        if current is None:
+            heads = self._page_heads(org)
+            current = self.head(org, script, environment) if heads is None else heads.get(script, {}).get(environment)
         # Writers' clocks can disagree: a release never starts before the one it replaces.
         valid_from = max(at, current["valid_from"]) if current else at
-        if current is not None:
-            self.db.execute(
-                "UPDATE releases SET valid_to = ?, end_position = ? WHERE id = ?",
-                [valid_from, position, current["id"]],
-            )
         content = self.content_of(org, script, version)
-        cursor = self.db.execute(
-            f"INSERT INTO releases ({COLUMNS}) VALUES (NULL, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, NULL, ?, ?, ?, ?, ?)",
-            [org, script, environment, release_id(content, config_sha), version, content, config_sha,
-             valid_from, position, kind, event.actor, at, getattr(event, "reason", None),
-             getattr(event, "incident", None)],
-        )
-        self.db.execute(
-            "INSERT OR REPLACE INTO release_heads VALUES (?, ?, ?, ?)",
-            [org, script, environment, cursor.lastrowid]
-        )
+        row = [org, script, environment, release_id(content, config_sha), version, content, config_sha,
+               valid_from, position, kind, event.actor, at, getattr(event, "reason", None),
+               getattr(event, "incident", None)]
+        if self._page_position is None:  # outside a page: one row now
+            if current is not None:
+                self.db.execute(_CLOSE, [valid_from, position, current["id"]])
+            cursor = self.db.execute(_INSERT, [None, *row[:8], None, row[8], None, *row[9:]])
+            self.db.execute(_HEAD, [org, script, environment, cursor.lastrowid])
+            return
+        if self._next_id is None:
+            self._next_id = self.db.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM releases").fetchone()[0]
+        if current is not None:
+            first = self._next_id - len(self._opening)
+            if current["id"] >= first:  # started in this page and not written yet: close it there
+                opened = self._opening[current["id"] - first]
+                opened[9], opened[11] = valid_from, position  # valid_to, end_position
+            else:
+                self._closing.append([valid_from, position, current["id"]])
+        self._opening.append([self._next_id, *row[:8], None, row[8], None, *row[9:]])
+        self._heads.append([org, script, environment, self._next_id])
+        if org in self._running:  # always, within a page (start read it)
+            self._running[org].setdefault(script, {})[environment] = {
+                "script": script, "environment": environment, "id": self._next_id, "version": version,
+                "config_sha256": config_sha, "valid_from": valid_from,
+            }
+        self._next_id += 1
 
     # Queries -------------------------------------------------------------------
 
     def at(self, org: str, script: str, environment: str, instant: str) -> dict[str, Any] | None:
+        self._flush()
         rows = list(self.db.query(
             f"SELECT {COLUMNS} FROM releases WHERE org = ? AND script = ? AND environment = ?"
             " AND valid_from <= ? ORDER BY valid_from DESC, start_position DESC, id DESC LIMIT 1",
@@ -177,6 +249,7 @@ class ReleasesView(TrackedView):
 
     def started_at(self, positions: list[int]) -> dict[int, dict[str, Any]]:
         """The releases the events at these positions started, by position."""
+        self._flush()
         found: dict[int, dict[str, Any]] = {}
         for i in range(0, len(positions), 500):
             chunk = positions[i:i + 500]
@@ -191,6 +264,7 @@ class ReleasesView(TrackedView):
     def config_releases(self, org: str, script: str, environment: str | None) -> list[dict[str, Any]]:
         """The configuration-only releases of a script (in one environment or all), each with
         the release it replaced (``previous_release``, ``previous_config_sha256``)."""
+        self._flush()
         columns = ", ".join(f"r.{c.strip()}" for c in COLUMNS.split(","))
         sql = (f"SELECT {columns}, p.release AS previous_release, p.config_sha256 AS previous_config_sha256"
                " FROM releases r LEFT JOIN releases p ON p.org = r.org AND p.script = r.script"
@@ -203,6 +277,7 @@ class ReleasesView(TrackedView):
 
     def config_started_at(self, positions: list[int]) -> dict[int, list[dict[str, Any]]]:
         """The configuration-only releases the events at these positions started, by position."""
+        self._flush()
         found: dict[int, list[dict[str, Any]]] = {}
         for i in range(0, len(positions), 500):
             chunk = positions[i:i + 500]
@@ -215,6 +290,7 @@ class ReleasesView(TrackedView):
         return found
 
     def history(self, org: str, script: str, environment: str) -> list[dict[str, Any]]:
+        self._flush()
         return list(self.db.query(
             f"SELECT {COLUMNS} FROM releases WHERE org = ? AND script = ? AND environment = ?"
             " ORDER BY valid_from, start_position",
