@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from bisect import bisect_left
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -86,17 +87,54 @@ def config_sha256(variables: Mapping[str, ResolvedVariable | str]) -> str:
     shows. Computed from the real values, never printed with them."""
     # The JSON of the list is "[" + the items' JSON joined by "," + "]": each pair is encoded
     # once and remembered (a read model hashes the same tenant values for every script).
-    encoded = _ENCODED
-    if len(encoded) > _ENCODED_MAX:
-        encoded.clear()
     parts = []
     for key in sorted(variables):
         v = variables[key]
-        value = v.value if isinstance(v, ResolvedVariable) else v
-        pair = encoded.get((key, value))
-        if pair is None:
-            pair = encoded[(key, value)] = _encode([key, value])
-        parts.append(pair)
+        parts.append(_pair(key, v.value if isinstance(v, ResolvedVariable) else v))
+    return _sha_of(parts)
+
+
+class SortedPairs:
+    """A configuration's pairs in key order, each already encoded, so that the fingerprint of
+    this configuration with a few keys set over it (a script's overlay over its tenant's
+    values) costs those keys, not the whole configuration: ``sha256_with(over)`` equals
+    ``config_sha256({**values, **over})``."""
+
+    def __init__(self, values: Mapping[str, str]) -> None:
+        self.keys = sorted(values)
+        self.parts = [_pair(key, values[key]) for key in self.keys]
+        self._sha: str | None = None
+
+    def sha256_with(self, over: Mapping[str, str]) -> str:
+        if not over:
+            if self._sha is None:
+                self._sha = _sha_of(self.parts)
+            return self._sha
+        keys, parts = self.keys, self.parts
+        copied = False
+        for key in sorted(over):
+            if not copied:
+                keys, parts, copied = list(keys), list(parts), True
+            i = bisect_left(keys, key)
+            if i < len(keys) and keys[i] == key:
+                parts[i] = _pair(key, over[key])
+            else:
+                keys.insert(i, key)
+                parts.insert(i, _pair(key, over[key]))
+        return _sha_of(parts)
+
+
+def _pair(key: str, value: str) -> str:
+    encoded = _ENCODED
+    pair = encoded.get((key, value))
+    if pair is None:
+        if len(encoded) > _ENCODED_MAX:
+            encoded.clear()
+        pair = encoded[(key, value)] = _encode([key, value])
+    return pair
+
+
+def _sha_of(parts: list[str]) -> str:
     return hashlib.sha256(f"[{','.join(parts)}]".encode()).hexdigest()
 
 

@@ -25,7 +25,7 @@ from uuid import UUID
 
 from eventsourcing.application import Application
 
-from ledger.config import config_sha256
+from ledger.config import SortedPairs
 from ledger.envelope import Place
 from ledger.variables import Overlay, TenantVariables, scope_key
 from projections.releases_view import ReleasesView
@@ -164,10 +164,21 @@ class ReleaseConfigs:
         :func:`ledger.config.resolve` layers it, over the real values. ``sources``: the
         aggregates, when already loaded (:meth:`sources`)."""
         tenant, overlay = sources or self.sources(org, script)
-        merged = dict(self._tenant_reads(tenant, environment))
-        merged.update(self._layer(overlay, None))
-        merged.update(self._layer(overlay, environment))
-        return config_sha256(merged)
+        over = {**self._layer(overlay, None), **self._layer(overlay, environment)} if overlay else {}
+        return self._tenant_pairs(tenant, environment).sha256_with(over)
+
+    def _tenant_pairs(self, tenant: TenantVariables | None, environment: str) -> SortedPairs:
+        """The tenant's values as one environment reads them, encoded in key order (per page)."""
+        if tenant is None:
+            return SortedPairs({})
+        cached = self._page_caches()
+        key = (tenant.id, tenant.version, "\x01" + environment)  # not a scope's key
+        if cached and key in self._opened:
+            return self._opened[key]  # type: ignore[return-value]
+        pairs = SortedPairs(self._tenant_reads(tenant, environment))
+        if cached:
+            self._opened[key] = pairs  # type: ignore[assignment]
+        return pairs
 
     @staticmethod
     def shadowed(environment: str, keys: set[str], rank: int,

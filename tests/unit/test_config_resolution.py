@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import ledger.config
-from ledger.config import MASK, config_sha256, fingerprint, looks_secret, resolve, shown
+from ledger.config import MASK, SortedPairs, config_sha256, fingerprint, looks_secret, resolve, shown
 from ledger.variables import Overlay, TenantVariables
 
 ENV = "production"
@@ -237,3 +237,14 @@ def test_the_config_fingerprint_stays_the_same_after_its_memory_of_encoded_pairs
 
     assert len(ledger.config._ENCODED) <= 3
     assert config_sha256(values) == first != config_sha256({**values, "MODEL": "small"})
+
+
+@given(st.dictionaries(st.sampled_from("ABCDEFG"), st.text(max_size=4), max_size=6),
+       st.dictionaries(st.sampled_from("ACEGXYZ"), st.text(max_size=4), max_size=4))
+def test_the_fingerprint_of_values_with_others_set_over_them_is_that_of_the_merged_values(
+    values: dict[str, str], over: dict[str, str],
+) -> None:
+    pairs = SortedPairs(values)
+
+    assert pairs.sha256_with(over) == config_sha256({**values, **over})
+    assert pairs.sha256_with({}) == config_sha256(values)  # and the values themselves are unchanged
