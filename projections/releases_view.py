@@ -13,8 +13,7 @@ from typing import Any
 from uuid import UUID
 
 from ledger.config import release_id
-from ledger.times import utc_text
-from projections.view import TrackedView
+from projections.view import TrackedView, event_time
 
 COLUMNS = (
     "id, org, script, environment, release, version, content_sha256, config_sha256, valid_from,"
@@ -202,7 +201,7 @@ class ReleasesView(TrackedView):
               version: int, config_sha: str, current: dict[str, Any] | None = None) -> None:
         """Open a release (closing the one it replaces, ``current`` if already read) at this event."""
         org = event.org
-        at = utc_text(event.timestamp)
+        at = event_time(event)  # once per event, however many releases it starts
         if current is None:
             heads = self._page_heads(org)
             current = self.head(org, script, environment) if heads is None else heads.get(script, {}).get(environment)

@@ -20,6 +20,8 @@ from eventsourcing.utils import resolve_topic
 
 #: One row of a page: (position, topic, originator id, originator version, stored state).
 Row = tuple[int, str, Any, int, bytes]
+#: How many aggregates' converted ids a reader remembers at most (then it starts again).
+IDS_REMEMBERED = 65_536
 
 
 class LogReader:
@@ -38,6 +40,8 @@ class LogReader:
         #: (event class, stored id type) -> id convertor
         self._convertors: dict[tuple[type, type], Callable[[Any], Any]] = {}
         self._sqlite = isinstance(self.recorder, SQLiteApplicationRecorder)
+        #: stored originator id -> the converted one (a UUID is immutable), bounded.
+        self._ids: dict[Any, Any] = {}
 
     def page(self, start: int, stop: int, limit: int, topics: Collection[str]) -> list[Row]:
         """Up to ``limit`` rows of the given topics after position ``start``, up to ``stop``."""
@@ -82,7 +86,13 @@ class LogReader:
         convert = self._convertors.get(key)
         if convert is None:
             convert = self._convertors[key] = find_id_convertor(cls, type(originator_id))
-        event_state["originator_id"] = convert(originator_id)
+        ids = self._ids
+        converted = ids.get(originator_id)
+        if converted is None:
+            if len(ids) >= IDS_REMEMBERED:
+                ids.clear()
+            converted = ids[originator_id] = convert(originator_id)
+        event_state["originator_id"] = converted
         event_state["originator_version"] = originator_version
         from_version = event_state.pop("class_version", 1)
         while from_version < class_version:
