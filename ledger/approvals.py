@@ -79,9 +79,12 @@ class Approvals:
             return self.environments.promote(**move)
         if override_gates and not (reason and reason.strip()):
             raise InvalidInputError("--override-gates needs a --reason saying why")
-        plan = self.safety.plan_promotion(org=org, name=name, version=version, environment=environment)
+        # With a configuration copy, the gates see the configuration the release will have,
+        # and a copy that changes anything is a change even when the version already runs there.
+        plan = self.environments.plan_promotion(org=org, name=name, version=version, environment=environment,
+                                                with_config_from=with_config_from)
         self._check_expected(plan, expect_current, environment, name)
-        if not plan["changed"]:
+        if not plan["changed"] and not plan.get("config_promotion"):
             return self.environments.promote(**move)
         command = {"operation": "promote", "name": name, "version": plan["target"],
                    "environment": environment, "reason": reason, "override_gates": override_gates,

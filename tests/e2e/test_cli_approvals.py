@@ -208,3 +208,35 @@ def test_a_unique_prefix_of_a_request_id_names_it_an_ambiguous_or_unknown_one_is
     assert "at least 6 of its first characters" in cli.fails("request", "reject", "abcde", "--reason", "x")
     assert cli.json("request", "approve", "abcdef02", env=as_("bob"))["state"] == "applied"
     assert cli.json("request", "reject", "abcdef01-0000", "--reason", "no", env=as_("bob"))["state"] == "rejected"
+
+
+def test_a_promotion_with_a_configuration_copy_is_a_request_even_for_the_version_running_there(approvals) -> None:
+    cli = approvals
+    cli.ok("overlay", "update", "svc", "--set", "MODEL=large", "-e", "staging")
+    before = cli.json("config", "resolve", "svc", "-e", "production")["variables"]
+
+    request = requested(cli, "promote", "svc", "--version", "1", "--to", "production",
+                        "--with-config-from", "staging")
+
+    assert request["command"]["with_config_from"] == "staging"
+    assert [c["key"] for c in request["plan"]["config_promotion"]] == ["MODEL"]
+    assert cli.json("config", "resolve", "svc", "-e", "production")["variables"] == before  # nothing copied
+    cli.json("request", "approve", request["id"], env=as_("bob"))
+    last = cli.json("request", "approve", request["id"], env=as_("carol"))
+    assert last["state"] == "applied"
+    assert cli.json("config", "resolve", "svc", "-e", "production")["variables"]["MODEL"]["value"] == "large"
+
+
+def test_the_request_plan_of_a_copy_evaluates_the_gates_against_the_copied_configuration(cli: Any) -> None:
+    cli.ok("script", "create", "svc")
+    cli.ok("draft", "save", "svc", "-f", cli.write("v1.json", '{"model": "{{ env.MODEL }}"}'))
+    cli.ok("draft", "publish", "svc")
+    for environment in ("development", "staging"):
+        cli.ok("overlay", "update", "svc", "--set", "MODEL=small", "-e", environment)
+        cli.ok("promote", "svc", "--version", "1", "--to", environment)
+    cli.ok("policy", "set", "approvals.production", "1")
+
+    request = requested(cli, "promote", "svc", "--version", "1", "--to", "production",
+                        "--with-config-from", "staging")
+
+    assert request["plan"]["would_pass"] is True, request["plan"]["gates"]  # MODEL comes with the copy
