@@ -13,14 +13,14 @@ from ledger.deployment import Deployment
 from ledger.diffs import content_diff, summary
 from ledger.errors import InvalidInputError, NotFoundError
 from ledger.gates import Gate, GateError, env_references, evaluate
-from ledger.names import ENVIRONMENTS, check_environment, check_org
+from ledger.names import check_environment, check_org
+from ledger.version_refs import DIFF_VIEWS, diff, diff_side
 from ledger.policy import Policy, effective, parse_setting
 from ledger.runs import SmokeHistory
 from ledger.script import Script
 from ledger.secrets import Secrets
 
 
-DIFF_VIEWS = ("blocks", "code")
 
 
 class Safety:
@@ -106,37 +106,20 @@ class Safety:
     # Diffs ---------------------------------------------------------------------
 
     def _side(self, org: str, script: Script, ref: str) -> tuple[str, int | None, Content]:
-        """Content for a diff side: a version number, ``draft`` or an environment name."""
-        if ref == "draft":
-            if script.draft is None:
-                raise NotFoundError(f"script {script.name!r} has no draft")
-            return "draft", None, self.store.contents.get(script.org, script.id, script.draft)
-        if ref in ENVIRONMENTS:
-            deployment = self.store.deployment(org, script.name, ref)
-            if deployment is None or deployment.current is None:
-                raise NotFoundError(f"{ref} runs no version of {script.name!r}")
-            number = deployment.current
-            return f"{ref} (version {number})", number, self._content(script, number)
-        if script.versions_labelled(ref):
-            return self._side(org, script, str(self.store.labelled_version(script, ref)))
-        try:
-            number = int(ref)
-        except ValueError:
-            raise InvalidInputError(
-                f"{ref!r} is not a version number, 'draft' or an environment ({', '.join(ENVIRONMENTS)})"
-            ) from None
-        number = self.store.resolve_version(org, script, number)
-        return f"version {number}", number, self._content(script, number)
+        """Content for a diff side: a version number or label, ``draft`` or an environment name."""
+        def running(environment: str) -> int | None:
+            deployment = self.store.deployment(org, script.name, environment)
+            return deployment.current if deployment else None
+
+        def draft() -> Content | None:
+            return None if script.draft is None else self.store.contents.get(script.org, script.id, script.draft)
+
+        return diff_side(script.name, ref, [v["label"] for v in script.versions], draft=draft, running=running,
+                         content=lambda number: self._content(script, number))
 
     def diff(self, *, org: str, name: str, old: str, new: str, view: str = "blocks") -> dict[str, Any]:
-        if view not in DIFF_VIEWS:
-            raise InvalidInputError(f"unknown view {view!r}: use blocks or code")
-        script = self.store.script(org, name)
-        old_label, old_version, old_content = self._side(org, script, old)
-        new_label, new_version, new_content = self._side(org, script, new)
-        result = content_diff(old_content, new_content, view, old_label, new_label)
-        return {"script": name, "from": old_label, "to": new_label,
-                "from_version": old_version, "to_version": new_version, **result}
+        script = self.store.script(org, name) if view in DIFF_VIEWS else None
+        return diff(name, old, new, view, lambda ref: self._side(org, script, ref))  # type: ignore[arg-type]
 
     def diff_environments(self, *, org: str, name: str, left: str, right: str) -> dict[str, Any]:
         """Versions on each side, their content diff, and the effective config diff key by key."""

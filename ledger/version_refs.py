@@ -8,9 +8,14 @@ rows) resolve a reference alike, with the same refusals.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import Any
 
+from ledger.content import Content
+from ledger.diffs import content_diff
 from ledger.errors import InvalidInputError, NotFoundError, RefusedError, UnknownLabelError
-from ledger.names import did_you_mean
+from ledger.names import ENVIRONMENTS, did_you_mean
+
+DIFF_VIEWS = ("blocks", "code")
 
 
 def version_number(name: str, version: int | str, labels: Sequence[str | None]) -> int:
@@ -58,3 +63,41 @@ def resolve_version(name: str, version: int | str, labels: Sequence[str | None],
         known = f"latest is {len(labels)}" if labels else "it has no versions yet"
         raise NotFoundError(f"unknown version {number} of {name!r} ({known})")
     return number
+
+
+def diff_side(name: str, ref: str, labels: Sequence[str | None], *, draft: Callable[[], Content | None],
+              running: Callable[[str], int | None], content: Callable[[int], Content]) -> tuple[str, int | None, Content]:
+    """One side of a diff: a version number or label, ``draft`` or an environment name; its
+    label, its version number (None for the draft) and its content."""
+    if ref == "draft":
+        found = draft()
+        if found is None:
+            raise NotFoundError(f"script {name!r} has no draft")
+        return "draft", None, found
+    if ref in ENVIRONMENTS:
+        number = running(ref)
+        if number is None:
+            raise NotFoundError(f"{ref} runs no version of {name!r}")
+        return f"{ref} (version {number})", number, content(number)
+    if ref in labels:
+        number = labelled_version(name, ref, labels)
+    else:
+        try:
+            number = int(ref)
+        except ValueError:
+            raise InvalidInputError(
+                f"{ref!r} is not a version number, 'draft' or an environment ({', '.join(ENVIRONMENTS)})"
+            ) from None
+        number = resolve_version(name, number, labels, lambda: running("production"))
+    return f"version {number}", number, content(number)
+
+
+def diff(name: str, old: str, new: str, view: str, side: Callable[[str], tuple[str, int | None, Content]]) -> dict[str, Any]:
+    """``diff``'s answer: the two sides (``side(ref)``, see :func:`diff_side`) and their content diff."""
+    if view not in DIFF_VIEWS:
+        raise InvalidInputError(f"unknown view {view!r}: use blocks or code")
+    old_label, old_version, old_content = side(old)
+    new_label, new_version, new_content = side(new)
+    result = content_diff(old_content, new_content, view, old_label, new_label)
+    return {"script": name, "from": old_label, "to": new_label,
+            "from_version": old_version, "to_version": new_version, **result}

@@ -21,14 +21,14 @@ from projections.view import RowProjection, TrackedView, topics_of
 
 class ScriptsView(TrackedView):
     tables = ("script_catalog", "script_versions")
-    layout = 2  # 2: the versions
+    layout = 3  # 2: the versions; 3: the draft's format
 
     def create_tables(self) -> None:
         self.db.execute(
             "CREATE TABLE IF NOT EXISTS script_catalog ("
             " org TEXT NOT NULL, name TEXT NOT NULL, description TEXT NOT NULL, tags TEXT NOT NULL,"
             " created_at TEXT NOT NULL, created_by TEXT NOT NULL, latest_version INTEGER,"
-            " latest_sha256 TEXT, draft_sha256 TEXT, draft_content_at INTEGER,"
+            " latest_sha256 TEXT, draft_sha256 TEXT, draft_content_at INTEGER, draft_format TEXT,"
             " PRIMARY KEY (org, name)) WITHOUT ROWID"
         )
         # content_at: where the content is kept, as the Script aggregate says (ledger/contents.py).
@@ -48,8 +48,9 @@ class ScriptsView(TrackedView):
 
     def draft_saved(self, e: Script.DraftSaved) -> None:
         self.db.execute(
-            "UPDATE script_catalog SET draft_sha256 = ?, draft_content_at = ? WHERE org = ? AND name = ?",
-            [e.content_sha256, None if e.content is None else e.originator_version, e.org, e.script],
+            "UPDATE script_catalog SET draft_sha256 = ?, draft_content_at = ?, draft_format = ?"
+            " WHERE org = ? AND name = ?",
+            [e.content_sha256, None if e.content is None else e.originator_version, e.format, e.org, e.script],
         )
 
     def published(self, e: Script.VersionPublished) -> None:
@@ -84,6 +85,14 @@ class ScriptsView(TrackedView):
         row = next(iter(self.db.query(
             "SELECT * FROM script_catalog WHERE org = ? AND name = ?", [org, name])), None)
         return None if row is None else self.of(row, environments)
+
+    def draft(self, org: str, name: str) -> dict[str, Any] | None:
+        """The saved draft's ``format``, ``content_sha256`` and ``content_at``, or None."""
+        row = self.db.execute("SELECT draft_format, draft_sha256, draft_content_at FROM script_catalog"
+                              " WHERE org = ? AND name = ?", [org, name]).fetchone()
+        if row is None or row[1] is None:
+            return None
+        return {"format": row[0], "content_sha256": row[1], "content_at": row[2]}
 
     def rows(self, org: str) -> list[dict[str, Any]]:
         return list(self.db.query("SELECT * FROM script_catalog WHERE org = ? ORDER BY name", [org]))

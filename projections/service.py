@@ -18,7 +18,7 @@ from ledger.times import check_window, utc_text
 from ledger.variables import Overlay, TenantVariables
 from ledger.access import TokenView
 from ledger.script import Script
-from ledger.version_refs import resolve_version
+from ledger.version_refs import DIFF_VIEWS, diff, diff_side, resolve_version
 from ledger.views import ConfigView, ScriptView, VersionView
 from ledger.approvals import check_state
 from projections.audit_trail import KINDS, AuditTrail, AuditView
@@ -181,11 +181,30 @@ class Projections:
                                  lambda: self.pointers.view.versions_of(org, name).get("production"))
         return self._version(org, name, rows[number - 1], with_content=with_content)
 
+    def diff(self, *, org: str, name: str, old: str, new: str, view: str = "blocks") -> dict[str, Any]:
+        """Two versions (numbers or labels), the draft or environments compared, as ``Ledger.diff``."""
+        if view in DIFF_VIEWS:
+            self._check_script(org, name)
+        rows = self.scripts.view.versions(org, name)
+
+        def side(ref: str) -> Any:
+            draft = self.scripts.view.draft(org, name)
+            return diff_side(
+                name, ref, [row["label"] for row in rows],
+                draft=lambda: None if draft is None else self._content(org, name, draft),
+                running=lambda environment: self.pointers.view.versions_of(org, name).get(environment),
+                content=lambda number: self._content(org, name, rows[number - 1]))
+
+        return diff(name, old, new, view, side)
+
+    def _content(self, org: str, name: str, entry: dict[str, Any]) -> Any:
+        """A draft's or version's content: immutable, kept with the events that saved it (not
+        aggregate state); ``entry`` holds its ``format``, ``content_sha256`` and ``content_at``."""
+        wanted = {k: entry[k] for k in ("format", "content_sha256", "content_at")}
+        return self.ledger.aggregates.contents.get(org, Script.create_id(org, name), wanted)
+
     def _version(self, org: str, name: str, row: dict[str, Any], *, with_content: bool) -> VersionView:
-        content = None
-        if with_content:  # immutable content, kept with its version's events (not aggregate state)
-            entry = {k: row[k] for k in ("format", "content_sha256", "content_at")}
-            content = self.ledger.aggregates.contents.get(org, Script.create_id(org, name), entry).data
+        content = self._content(org, name, row).data if with_content else None
         return VersionView(
             script=name, version=row["version"], label=row["label"], note=row["note"], author=row["author"],
             published_at=datetime.fromisoformat(row["published_at"]), content_sha256=row["content_sha256"],

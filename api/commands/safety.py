@@ -47,7 +47,9 @@ def diff(
         return
     if old is None or new is None:
         raise InvalidInputError("give two sides to compare (versions, 'draft' or environments), or --env twice")
-    result = inv.ledger.diff(org=inv.org, name=name, old=old, new=new, view=view)
+    from api.commands.queries import read_models
+
+    result = read_models(inv, warn=False).diff(org=inv.org, name=name, old=old, new=new, view=view)
     if output == Output.table:
         _print_diff(result)
     else:

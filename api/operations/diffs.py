@@ -3,7 +3,7 @@
 from api.operations import Operation
 
 OPERATIONS = [
-    Operation("diff", "Compare two versions, the draft or what environments run", "ledger.diff",
+    Operation("diff", "Compare two versions, the draft or what environments run", "read_models.diff",
               method="GET", path="/v1/scripts/{name}/diff", cli="diff", output="any"),
     Operation("diff.environments",
               "Compare two environments: versions, content and effective config (secrets by fingerprint)",

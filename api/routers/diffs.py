@@ -26,7 +26,7 @@ async def diff(
     view: Annotated[Literal["blocks", "code"], Query(description="blocks (structure) or code (unified diff + JSON paths).")] = "blocks",
 ) -> Any:
     return await services.read(
-        services.ledger.diff, org=caller.org, name=name, old=from_, new=to, view=view
+        lambda: services.projections().diff(org=caller.org, name=name, old=from_, new=to, view=view)
     )
 
 

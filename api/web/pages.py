@@ -112,7 +112,7 @@ async def diff(
             content, config = compared["content"], compared["config"]
             title = f"{left} (v{compared['left_version']}) → {right} (v{compared['right_version']})"
         else:
-            content = services.ledger.diff(org=org, name=name, old=left, new=right, view="code")
+            content = services.projections().diff(org=org, name=name, old=left, new=right, view="code")
             config = None
             title = f"{content['from']} → {content['to']}"
         versions = [v.version for v in services.projections().list_versions(org=org, name=name)]

@@ -1,5 +1,5 @@
 """Queries answer from the read models, never by loading aggregates (issue 9): with every
-aggregate load refused, the script, version, token, incident, policy, run, log and timeline queries still
+aggregate load refused, the script, version, diff, token, incident, policy, run, log and timeline queries still
 answer, as the ledger would; and a read model of an older table layout is replayed when opened."""
 
 from __future__ import annotations
@@ -59,6 +59,11 @@ def history(ledger: Ledger, tmp_path: Path) -> str:
     return str(run["run_id"])
 
 
+#: Diffs the ledger refuses (name, old, new, view): a query must refuse them with its words.
+REFUSED_DIFFS = [("svc", "1", "staging2", "blocks"), ("svc", "1", "2", "blocks"), ("svc", "1", "2", "lines"),
+                 ("svx", "1", "2", "blocks"), ("svc", "nope", "1", "code"), ("svc", "development", "1", "code")]
+
+
 def as_text(view: dict[str, Any]) -> dict[str, Any]:
     return {k: utc_text(v) if isinstance(v, datetime) else v for k, v in view.items()}
 
@@ -82,8 +87,17 @@ def test_incident_policy_run_log_and_timeline_queries_load_no_aggregate(
         "lists": [ledger.list_scripts(org=ORG, tags=t) for t in ((), ("llm",), ("nope",))],
         "versions": ledger.list_versions(org=ORG, name="svc"),
         "tokens": ledger.list_tokens(org=ORG),
+        "diffs": [ledger.diff(org=ORG, name="svc", old=a, new=b, view=v)
+                  for a, b, v in (("1", "draft", "blocks"), ("first", "production", "code"), ("0", "draft", "code"))],
         "version": [ledger.get_version(org=ORG, name="svc", version=v, with_content=True) for v in (1, "first", 0)],
     }
+
+    expected["refusals"] = []
+    for name, old, new, view in REFUSED_DIFFS:
+        with pytest.raises(LedgerError) as refusal:
+            ledger.diff(org=ORG, name=name, old=old, new=new, view=view)
+        expected["refusals"].append(refusal.value.message)
+    assert len(set(expected["refusals"])) == len(REFUSED_DIFFS)
 
     def refused(*args: Any, **kwargs: Any) -> Any:
         raise AssertionError("a query loaded an aggregate")
@@ -101,6 +115,13 @@ def test_incident_policy_run_log_and_timeline_queries_load_no_aggregate(
     assert [projections.list_scripts(org=ORG, tags=t) for t in ((), ("llm",), ("nope",))] == expected["lists"]
     assert projections.list_versions(org=ORG, name="svc") == expected["versions"]
     assert projections.list_tokens(org=ORG) == expected["tokens"]
+    assert [projections.diff(org=ORG, name="svc", old=a, new=b, view=v)
+            for a, b, v in (("1", "draft", "blocks"), ("first", "production", "code"), ("0", "draft", "code"))] == \
+        expected["diffs"]
+    assert expected["diffs"][0]["to"] == "draft" and expected["diffs"][1]["to"] == "production (version 1)"
+    for args, refusal in zip(REFUSED_DIFFS, expected["refusals"], strict=True):
+        with pytest.raises(LedgerError, match=re.escape(refusal)):
+            projections.diff(org=ORG, name=args[0], old=args[1], new=args[2], view=args[3])
     assert [t.name for t in expected["tokens"]] == ["ci", "reader"]
     assert [projections.get_version(org=ORG, name="svc", version=v, with_content=True)
             for v in (1, "first", 0)] == expected["version"]
