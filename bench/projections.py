@@ -103,14 +103,18 @@ def lookups(ledger: Ledger, projections_path: Path, names: list[str], count: int
     }
 
 
-def rebuild_in_child(ledger_path: Path, projections_path: Path, trace: bool) -> dict[str, Any]:
-    """A full rebuild into a fresh file, in a child process (so its peak memory is its own)."""
+def rebuild_in_child(ledger_path: Path, projections_path: Path, trace: bool,
+                     without: tuple[str, ...] = ()) -> dict[str, Any]:
+    """A full rebuild into a fresh file, in a child process (so its peak memory is its own);
+    ``without``: read models left out."""
     if projections_path.exists():
         for suffix in ("", "-wal", "-shm"):
             Path(f"{projections_path}{suffix}").unlink(missing_ok=True)
     command = [sys.executable, __file__, "--child-rebuild", str(ledger_path), str(projections_path)]
     if trace:
         command.append("--trace")
+    if without:
+        command += ["--without", ",".join(without)]
     done = subprocess.run(command, check=True, capture_output=True, text=True)
     return json.loads(done.stdout.strip().splitlines()[-1])
 
@@ -127,7 +131,7 @@ def resident() -> dict[str, float]:
             for name in ("RssAnon", "RssFile") if name in fields}
 
 
-def child_rebuild(ledger_path: str, projections_path: str, trace: bool) -> None:
+def child_rebuild(ledger_path: str, projections_path: str, trace: bool, without: str = "") -> None:
     ledger = Ledger(env=sqlite_env(Path(ledger_path)))
     projections = Projections(ledger, projections_path)
     head = ledger.recorder.max_notification_id() or 0
@@ -135,7 +139,8 @@ def child_rebuild(ledger_path: str, projections_path: str, trace: bool) -> None:
     if trace:
         tracemalloc.start()
     t0, c0 = time.perf_counter(), time.process_time()
-    projections.rebuild()  # every read model, in one pass over the log
+    left_out = set(without.split(",")) - {""}
+    projections.rebuild([n for n in projections.all if n not in left_out])  # one pass over the log
     result: dict[str, Any] = {"events": head, "total_seconds": round(time.perf_counter() - t0, 2),
                               "cpu_seconds": round(time.process_time() - c0, 2)}
     if trace:
@@ -253,9 +258,10 @@ def main() -> None:
     parser.add_argument("--results", type=Path, default=ROOT / "bench" / "results.json")
     parser.add_argument("--child-rebuild", nargs=2, metavar=("LEDGER", "PROJECTIONS"), help=argparse.SUPPRESS)
     parser.add_argument("--trace", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--without", default="", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child_rebuild:
-        child_rebuild(*args.child_rebuild, trace=args.trace)
+        child_rebuild(*args.child_rebuild, trace=args.trace, without=args.without)
         return
     if args.events < MEDIUM:
         parser.error(f"--events must be at least {MEDIUM:,} (rebuilds are compared at {MEDIUM:,} and at the end)")

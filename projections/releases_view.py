@@ -24,6 +24,8 @@ _CLOSE = "UPDATE releases SET valid_to = ?, end_position = ? WHERE id = ?"
 _INSERT = (f"INSERT INTO releases ({COLUMNS})"
            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
 _HEAD = "INSERT OR REPLACE INTO release_heads VALUES (?, ?, ?, ?)"
+#: Releases started in a page and not yet written, at most.
+PENDING_MAX = 2_000
 
 
 class ReleasesView(TrackedView):
@@ -234,6 +236,8 @@ class ReleasesView(TrackedView):
                 "config_sha256": config_sha, "valid_from": valid_from,
             }
         self._next_id += 1
+        if len(self._opening) >= PENDING_MAX:  # memory stays bounded, however many a page starts
+            self._flush()
 
     # Queries -------------------------------------------------------------------
 

@@ -17,6 +17,7 @@ from ledger.content import from_value
 from ledger.deployment import Deployment
 from ledger.errors import InvalidInputError
 from ledger.script import Script
+from projections import releases_view
 from projections.replay import LogReader
 from projections.runner import catch_up
 from projections.service import Projections
@@ -113,6 +114,40 @@ def test_rebuilding_one_read_model_gives_the_same_rows_and_leaves_the_others_alo
     written = [s for s in seen if s.lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE", "DROP"))]
     for table in (t for ts in others.values() for t in ts):
         assert not [s for s in written if f" {table} " in f" {s} " or f"[{table}]" in s], table
+
+
+@pytest.mark.parametrize("pending", [1, 2, 1000])
+def test_releases_written_in_bulk_at_any_bound_give_the_rows_of_catching_up_one_event_at_a_time(
+    ledger: Ledger, projections: Projections, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, pending: int,
+) -> None:
+    """A page's releases are buffered and written in bulk (flushed every ``PENDING_MAX``): the
+    ids, rows and heads are those of writing each release at once."""
+    for name in ("api", "svc", "web"):
+        ledger.create_script(org=ORG, name=name, actor="alice")
+        ledger.save_draft(org=ORG, name=name, content=from_value({"n": name}, "json"), actor="alice")
+        ledger.publish(org=ORG, name=name, actor="alice")
+        for environment in ("development", "staging", "production"):
+            ledger.promote(org=ORG, name=name, version=1, environment=environment, actor="bob")
+    for n in range(3):
+        ledger.set_variable(org=ORG, key="MODEL", value=f"m{n}", actor="carol")  # every running pair
+        ledger.update_overlay(org=ORG, name="svc", actor="carol", set_={"MODEL": f"own{n}"})
+        ledger.save_draft(org=ORG, name="web", content=from_value({"n": n}, "json"), actor="alice")
+        ledger.publish(org=ORG, name="web", actor="alice")
+        ledger.promote(org=ORG, name="web", version=n + 2, environment="development", actor="bob")
+    step_by_step = projections.releases
+    catch_up(ledger, step_by_step, page_size=1)
+    monkeypatch.setattr(releases_view, "PENDING_MAX", pending)
+    rebuilt = Projections(ledger, tmp_path / "rebuilt.db")
+
+    rebuilt.rebuild(["releases"])
+
+    assert rebuilt.db.execute("SELECT COUNT(*) FROM releases WHERE kind = 'config'").fetchone()[0] > 9
+    tables = step_by_step.view.tables
+    assert {t: contents(rebuilt)[t] for t in tables} == {t: contents(projections)[t] for t in tables}
+    for table in ("releases", "release_heads"):  # in the same order, with the same ids and rowids
+        query = f"SELECT rowid, * FROM {table} ORDER BY rowid"
+        assert rebuilt.db.execute(query).fetchall() == projections.db.execute(query).fetchall()
+    rebuilt.db.conn.close()
 
 
 def test_rebuilding_an_unknown_read_model_is_refused_naming_the_known_ones_and_drops_nothing(
