@@ -131,6 +131,16 @@ def resident() -> dict[str, float]:
             for name in ("RssAnon", "RssFile") if name in fields}
 
 
+def peak_resident() -> float | None:
+    """This process's own peak resident memory (VmHWM, Linux), in MiB; None elsewhere."""
+    try:
+        status = Path("/proc/self/status").read_text()
+    except OSError:
+        return None
+    fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
+    return round(int(fields["VmHWM"].split()[0]) / 1024, 1) if "VmHWM" in fields else None
+
+
 def child_rebuild(ledger_path: str, projections_path: str, trace: bool, without: str = "") -> None:
     ledger = Ledger(env=sqlite_env(Path(ledger_path)))
     projections = Projections(ledger, projections_path)
@@ -148,6 +158,9 @@ def child_rebuild(ledger_path: str, projections_path: str, trace: bool, without:
         tracemalloc.stop()
     rss_after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     result["after_rebuild"] = resident()
+    # ru_maxrss of a child counts its parent's peak too (Linux keeps the larger across exec), so
+    # the child's own peak is the high-water mark of its address space: VmHWM.
+    result["peak_rss_mib"] = peak_resident()
     result.update(
         rate_events_per_s=round(head / result["total_seconds"]) if result["total_seconds"] else None,
         maxrss_before_mib=round(rss_before / 1024, 1),

@@ -48,13 +48,14 @@ def rebuild_rows(work: Path, events: int) -> None:
         small, large = figures[name][large_at // 10], figures[name][large_at]
         rate = large["events"] / large["total_seconds"]
         cpu_rate = large["events"] / large["cpu_seconds"]
-        memory = large["maxrss_after_mib"] / small["maxrss_after_mib"]
+        peak = "peak_rss_mib" if large.get("peak_rss_mib") else "maxrss_after_mib"
+        memory = large[peak] / small[peak]
         what = ("full rebuild of every read model" if name == "all" else
                 "full rebuild of every read model but releases") + f" at {large_at:,} events"
         rows = f"; {large['release_rows']:,} releases" if "release_rows" in large else ""
         record(what,
-               f"{rate:,.0f} events/s wall ({cpu_rate:,.0f}/s of CPU); peak RSS {large['maxrss_after_mib']} MiB "
-               f"vs {small['maxrss_after_mib']} MiB at {large_at // 10:,} ({memory:.2f}x){rows}",
+               f"{rate:,.0f} events/s wall ({cpu_rate:,.0f}/s of CPU); peak RSS {large[peak]} MiB "
+               f"vs {small[peak]} MiB at {large_at // 10:,} ({memory:.2f}x){rows}",
                "bench/run.py --only rebuild: Projections.rebuild() in a child process (bench/projections.py)"
                + (" --without releases" if name != "all" else ""),
                ">= 60,000 events/s at 1,000,000, RSS <= 1.3x", rate=rate, cpu_rate=cpu_rate,
