@@ -132,7 +132,7 @@ class Projections:
                     projection.view.create_indexes()
         finally:
             self.db.execute("PRAGMA synchronous=NORMAL")
-        self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        self.db.execute("PRAGMA wal_checkpoint(PASSIVE)")  # syncs the log; never waits for readers
         return head
 
     # Queries -------------------------------------------------------------------
