@@ -13,6 +13,16 @@ from ledger.envelope import PREFIX, legacy_fingerprint
 from tests.conftest import Cli
 
 
+def stored(path: Path) -> list[str]:
+    """Everything the store holds, read through its WAL (the file's bytes may change when a
+    command that wrote nothing closes the store and SQLite checkpoints the WAL into it)."""
+    db = sqlite3.connect(path)
+    try:
+        return list(db.iterdump())
+    finally:
+        db.close()
+
+
 def set_secrets(cli: Cli) -> None:
     cli.ok("env", "set", "DB_URL", "first-Qa1", "--secret")
     cli.ok("env", "set", "DB_URL", "second-Qa2", "--secret")
@@ -93,7 +103,7 @@ def test_a_ciphertext_moved_elsewhere_fails_to_decrypt_with_a_clear_error(cli: C
 def test_a_missing_or_wrong_master_key_refuses_to_start_and_writes_nothing(cli: Cli, tmp_path: Path) -> None:
     set_secrets(cli)
     key_file = cli.home / "keys" / "master.key"
-    before = (cli.home / "ledger.db").read_bytes()
+    before = stored(cli.home / "ledger.db")
     moved = tmp_path / "moved.key"
     shutil.move(key_file, moved)
 
@@ -108,7 +118,7 @@ def test_a_missing_or_wrong_master_key_refuses_to_start_and_writes_nothing(cli: 
     assert wrong.exit_code == 1 and "is not the one this store's keys are wrapped with" in wrong.stderr
     assert configured_missing.exit_code == 1 and "does not exist" in configured_missing.stderr
     assert not key_file.exists()  # never silently replaced by a new key
-    assert (cli.home / "ledger.db").read_bytes() == before
+    assert stored(cli.home / "ledger.db") == before
     # Moved out of the data directory and configured: everything answers again.
     moved_env = {"REVLEDGER_MASTER_KEY_FILE": str(moved)}
     revealed = cli("env", "get", "DB_URL", "--reveal", "-o", "json", env=moved_env)
