@@ -27,10 +27,10 @@ from ledger.access import change_role
 from ledger.aggregates import Aggregates
 from ledger.change_request import ChangeRequest
 from ledger.config import looks_secret
-from ledger.configuration import Configuration, check_import_scope
+from ledger.configuration import Configuration, check_import_scope, overlay_update
 from ledger.envelope import SHREDDED, is_sealed
 from ledger.envfile import parse_dotenv
-from ledger.errors import ConflictError, InvalidInputError, RefusedError
+from ledger.errors import ConflictError, RefusedError
 from ledger.names import check_scope, check_variable_name
 from ledger.policy_settings import duration_seconds
 from ledger.request_view import request_view
@@ -98,14 +98,7 @@ class ConfigRequests:
         if not self.required(org, environment):
             return self.configuration.update_overlay(org=org, name=name, actor=actor, set_=set_,
                                                      delete=delete, environment=environment)
-        set_, delete = dict(set_ or {}), list(dict.fromkeys(delete or []))
-        for key in [*set_, *delete]:
-            check_variable_name(key)
-        if not set_ and not delete:
-            raise InvalidInputError("nothing to update: give --set KEY=VALUE or --delete KEY")
-        both = sorted(set(set_) & set(delete))
-        if both:
-            raise InvalidInputError(f"keys both set and deleted: {', '.join(both)}")
+        set_, delete = overlay_update(set_, delete)
         self.store.script(org, name)
         present = self._current(environment, name, org=org)
         command = {"operation": "overlay.update", "environment": environment, "script": name}

@@ -58,6 +58,21 @@ def _scope_name(environment: str | None) -> str:
     return "the base scope" if environment is None else environment
 
 
+
+def overlay_update(set_: dict[str, str] | None, delete: list[str] | None) -> tuple[dict[str, str], list[str]]:
+    """An overlay update's keys to set and to delete (each once), checked: valid names, at
+    least one key, and no key both set and deleted."""
+    set_, delete = dict(set_ or {}), list(dict.fromkeys(delete or []))
+    for key in [*set_, *delete]:
+        check_variable_name(key)
+    if not set_ and not delete:
+        raise InvalidInputError("nothing to update: give --set KEY=VALUE or --delete KEY")
+    both = sorted(set(set_) & set(delete))
+    if both:
+        raise InvalidInputError(f"keys both set and deleted: {', '.join(both)}")
+    return set_, delete
+
+
 class Configuration:
     """Tenant variables, script overlays and the configuration they resolve to."""
 
@@ -277,15 +292,7 @@ class Configuration:
         **why: Any,
     ) -> OverlayView:
         check_scope(environment)
-        set_ = dict(set_ or {})
-        delete = list(dict.fromkeys(delete or []))
-        for key in [*set_, *delete]:
-            check_variable_name(key)
-        if not set_ and not delete:
-            raise InvalidInputError("nothing to update: give --set KEY=VALUE or --delete KEY")
-        both = sorted(set(set_) & set(delete))
-        if both:
-            raise InvalidInputError(f"keys both set and deleted: {', '.join(both)}")
+        set_, delete = overlay_update(set_, delete)
         self.store.script(org, name)
         overlay = self.store.overlay(org, name) or Overlay(org=org, script=name)
         # Deleting a key that is not there is not an error (the update can be re-run): it is

@@ -15,19 +15,9 @@ from ledger.change_request import ChangeRequest
 from ledger.keyring import KeyRing
 from ledger.names import check_org
 from ledger.retries import retried
+from ledger.log_pages import notifications
 from ledger.secrets import Secrets
 from ledger.variables import Overlay, TenantVariables
-
-
-def _log(app: Any, page: int = 500) -> Any:
-    """The whole notification log in order, by the last id seen (ids may skip)."""
-    start = 0
-    while True:
-        batch = app.recorder.select_notifications(start=start, limit=page, inclusive_of_start=False)
-        yield from batch
-        if len(batch) < page:
-            return
-        start = batch[-1].id
 
 
 def plaintext_secrets(app: Any) -> tuple[dict[str, int], dict[str, set[str]]]:
@@ -41,7 +31,7 @@ def plaintext_secrets(app: Any) -> tuple[dict[str, int], dict[str, set[str]]]:
     plain: dict[str, set[str]] = {}  # keys with a plaintext value set while not secret
     later: dict[str, set[str]] = {}
     wanted = (TenantVariables.VariablesSet.TOPIC, Overlay.OverlayUpdated.TOPIC, ChangeRequest.Requested.TOPIC)  # type: ignore[attr-defined]
-    for notification in _log(app):
+    for notification in notifications(app):
         if notification.topic not in wanted:
             continue
         event = app.mapper.to_domain_event(notification)

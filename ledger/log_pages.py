@@ -1,17 +1,18 @@
-"""The whole log of a ledger, in order, a page at a time (for copying and comparing stores)."""
+"""The whole log of an eventsourcing application, in order, a page at a time (for copying,
+comparing and verifying stores, and counting what they hold). No other ledger import, so any
+module of the write side may use it."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 from eventsourcing.persistence import Notification
-
-from ledger.application import Ledger
 
 PAGE = 500
 
 
-def notifications(ledger: Ledger, page: int = PAGE) -> Iterator[Notification]:
+def notifications(ledger: Any, page: int = PAGE) -> Iterator[Notification]:
     """The whole log in order, page by page (the last id seen, never a count: ids may skip)."""
     start = 0
     while True:

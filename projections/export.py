@@ -16,7 +16,8 @@ from eventsourcing.application import Application
 from ledger.canonical import canonical_line
 from ledger.checkpoints import Checkpointer
 from ledger.names import check_org
-from projections.integrity import notifications
+from ledger.log_pages import notifications
+from projections.integrity import PAGE
 from projections.log_tree import LogTree
 
 
@@ -58,7 +59,7 @@ def _json(value: Any) -> bytes:
 def _write_all(app: Application, stream: Any, size: int) -> int:
     position = 0
     buffer: list[bytes] = []
-    for n in notifications(app):
+    for n in notifications(app, PAGE):
         if position == size:
             break
         position += 1

@@ -14,6 +14,7 @@ from eventsourcing.application import Application
 
 from ledger.canonical import event_leaf
 from ledger.checkpoints import read_witness
+from ledger.log_pages import notifications
 from projections.log_tree import LogTree
 from revledger_verify import merkle
 from revledger_verify.export import Verdict
@@ -72,24 +73,13 @@ def verify_store(app: Application, tree: LogTree, witness: Path, key: PublicKey)
     return verdict
 
 
-def notifications(app: Application) -> Any:
-    """Every stored event in log order, read in pages."""
-    start = 0
-    while True:
-        page = app.recorder.select_notifications(start=start, limit=PAGE, inclusive_of_start=False)
-        yield from page
-        if len(page) < PAGE:
-            return
-        start = page[-1].id
-
-
 def _replay(app: Application, tree: LogTree, checkpoints: list[Checkpoint]) -> int:
     frontier = merkle.Frontier()
     pending = list(checkpoints)
     window: list[tuple[int, Any, bytes]] = []  # (position, notification, leaf) since the last good checkpoint
     last_good = 0
     position = 0
-    for n in notifications(app):
+    for n in notifications(app, PAGE):
         position += 1
         if not pending:
             continue  # past the last checkpoint: counted, not covered
